@@ -1,0 +1,1 @@
+/* sm-audit: placeholder until its module lands. */

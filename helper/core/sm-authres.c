@@ -1,0 +1,1 @@
+/* sm-authres: placeholder until its module lands. */

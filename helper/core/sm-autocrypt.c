@@ -1,0 +1,1 @@
+/* sm-autocrypt: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* sm-bundle: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* sm-inspect: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* sm-keys: placeholder until its module lands. */

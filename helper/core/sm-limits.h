@@ -1,0 +1,57 @@
+/* sm-limits: every limit and timeout of sealmail, named, with a default, in one table.
+ * A [limits] group in the configuration file may override any of them by name. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  /* message parsing (sm-message) */
+  SM_LIMIT_MESSAGE_BYTES,        /* largest message accepted at all */
+  SM_LIMIT_HEADER_BLOCK_BYTES,   /* top-level header block */
+  SM_LIMIT_HEADER_COUNT,         /* header fields in one header block */
+  SM_LIMIT_MIME_DEPTH,           /* multipart / message/rfc822 nesting */
+  SM_LIMIT_MIME_PARTS,           /* MIME parts in one message */
+  /* delivery path (sm-path, sm-received, sm-authres) */
+  SM_LIMIT_RECEIVED_HEADERS,     /* Received fields analysed; later ones are counted, not parsed */
+  SM_LIMIT_RECEIVED_BYTES,       /* one Received field */
+  SM_LIMIT_AUTHRES_HEADERS,      /* Authentication-Results fields analysed */
+  SM_LIMIT_AUTHRES_RESULTS,      /* method results in one Authentication-Results field */
+  /* crypto (sm-verify, sm-seal) */
+  SM_LIMIT_SIGNATURES,           /* signatures reported per message */
+  SM_LIMIT_CRYPTO_LAYERS,        /* nested signed/encrypted layers unwrapped */
+  /* scanning (sm-scan) */
+  SM_LIMIT_SCAN_PART_BYTES,      /* decoded bytes scanned per part */
+  SM_LIMIT_SCAN_FINDINGS,        /* findings reported per message */
+  SM_LIMIT_ATTACHMENT_BYTES,     /* attachment size handed to text extractors */
+  SM_LIMIT_EXTRACT_TEXT_BYTES,   /* text extracted from one attachment */
+  /* SMTP proxy (helper/smtp) */
+  SM_LIMIT_SMTP_LINE_BYTES,      /* command line, RFC 5321 says 512 */
+  SM_LIMIT_SMTP_RECIPIENTS,      /* RCPT TO per transaction */
+  SM_LIMIT_SMTP_MESSAGE_BYTES,   /* SIZE announced and enforced */
+  SM_LIMIT_SMTP_ERRORS,          /* bad commands before the session is closed */
+  SM_LIMIT_SMTP_TIMEOUT_SECONDS, /* idle client */
+  SM_LIMIT_UPSTREAM_TIMEOUT_SECONDS, /* upstream connect / reply */
+  SM_LIMIT_SMTP_SESSIONS,        /* concurrent client sessions */
+  /* control socket (helper/control) */
+  SM_LIMIT_CONTROL_REQUEST_BYTES,
+  SM_LIMIT_COUNT
+} SmLimitId;
+
+typedef struct {
+  guint64 value[SM_LIMIT_COUNT];
+} SmLimits;
+
+/* The compiled-in defaults. */
+const SmLimits *sm_limits_default(void);
+/* A copy of the defaults, overridden by the [limits] group of @kf (may be NULL). */
+SmLimits *sm_limits_new(GKeyFile *kf, GError **error);
+void sm_limits_free(SmLimits *limits);
+guint64 sm_limits_get(const SmLimits *limits, SmLimitId id);
+const char *sm_limits_name(SmLimitId id);
+const char *sm_limits_description(SmLimitId id);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmLimits, sm_limits_free)
+
+G_END_DECLS

@@ -1,0 +1,1 @@
+/* sm-path: placeholder until its module lands. */

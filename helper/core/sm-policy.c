@@ -1,0 +1,1 @@
+/* sm-policy: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* sm-received: placeholder until its module lands. */

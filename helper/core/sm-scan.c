@@ -1,0 +1,1 @@
+/* sm-scan: placeholder until its module lands. */

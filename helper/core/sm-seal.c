@@ -1,0 +1,1 @@
+/* sm-seal: placeholder until its module lands. */

@@ -1,0 +1,1 @@
+/* sm-verify: placeholder until its module lands. */

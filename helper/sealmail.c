@@ -1,0 +1,79 @@
+/* sealmail: the command line. Thin: it loads the configuration and hands over to one
+ * subcommand (helper/cli/sm-cli-NAME.c). */
+#include "sm-config.h"
+#include "sm-cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  SmCliCommandFunc func;
+  const char *summary;
+} SmCliCommand;
+
+/* One row per subcommand; keep the list sorted by how often people use it. */
+static const SmCliCommand commands[] = {
+  {"inspect", sm_cli_inspect, N_("Show who signed a message and how it travelled")},
+  {"limits", sm_cli_limits, N_("List every limit and its current value")},
+};
+
+static void
+usage(FILE *out)
+{
+  fprintf(out, _("Usage: sealmail [--config FILE] COMMAND [OPTIONS] [ARGS]\n\nCommands:\n"));
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf(out, _("\n'sealmail COMMAND --help' describes one command.\n"));
+}
+
+int
+main(int argc, char **argv)
+{
+  const char *config_path = NULL;
+  int first = 1;
+
+  setlocale(LC_ALL, "");
+  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+  textdomain(GETTEXT_PACKAGE);
+
+  while (first < argc && argv[first][0] == '-') {
+    if (strcmp(argv[first], "--config") == 0 && first + 1 < argc) {
+      config_path = argv[first + 1];
+      first += 2;
+    } else if (g_str_has_prefix(argv[first], "--config=")) {
+      config_path = argv[first] + strlen("--config=");
+      first++;
+    } else if (strcmp(argv[first], "--version") == 0) {
+      printf("sealmail %s\n", SM_VERSION);
+      return SM_EXIT_OK;
+    } else if (strcmp(argv[first], "--help") == 0 || strcmp(argv[first], "-h") == 0) {
+      usage(stdout);
+      return SM_EXIT_OK;
+    } else {
+      fprintf(stderr, _("sealmail: unknown option %s\n"), argv[first]);
+      usage(stderr);
+      return SM_EXIT_ERROR;
+    }
+  }
+  if (first >= argc) {
+    usage(stderr);
+    return SM_EXIT_ERROR;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[first], commands[i].name) != 0)
+      continue;
+    SmCli cli = {0};
+    g_autoptr(GError) error = NULL;
+    if (!sm_cli_load_config(&cli, config_path, &error))
+      return sm_cli_fail(error);
+    int rc = commands[i].func(&cli, argc - first, argv + first);
+    sm_cli_clear(&cli);
+    return rc;
+  }
+  fprintf(stderr, _("sealmail: unknown command '%s'\n"), argv[first]);
+  usage(stderr);
+  return SM_EXIT_ERROR;
+}
