@@ -7,7 +7,9 @@ for t in "$here"/test-*.sh; do
   [ -e "$t" ] || continue
   name=$(basename "$t" .sh)
   echo "-- $name"
-  if sh "$t"; then
+  # Each driver picks its own shell through its #! line.
+  if bash -c 'head -1 "$1" | grep -q bash' _ "$t"; then runner=bash; else runner=sh; fi
+  if $runner "$t"; then
     echo "-- $name: ok"
   else
     echo "-- $name: FAILED"
