@@ -33,4 +33,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(InternetAddressList, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeHeaderList, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeParserOptions, g_mime_parser_options_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeFormatOptions, g_mime_format_options_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeAutocryptHeader, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeAutocryptHeaderList, g_object_unref)
 #endif

@@ -21,6 +21,9 @@ typedef enum {
   /* crypto (sm-verify, sm-seal) */
   SM_LIMIT_SIGNATURES,           /* signatures reported per message */
   SM_LIMIT_CRYPTO_LAYERS,        /* nested signed/encrypted layers unwrapped */
+  /* sealing (sm-seal) */
+  SM_LIMIT_AUTOCRYPT_KEYDATA_BYTES,  /* exported key put in one Autocrypt(-Gossip) field */
+  SM_LIMIT_AUTOCRYPT_GOSSIP_RECIPIENTS, /* above this many recipients, no gossip at all */
   /* scanning (sm-scan) */
   SM_LIMIT_SCAN_PART_BYTES,      /* decoded bytes scanned per part */
   SM_LIMIT_SCAN_FINDINGS,        /* findings reported per message */
