@@ -20,6 +20,7 @@ static const SmLimitDef limit_defs[SM_LIMIT_COUNT] = {
   [SM_LIMIT_RECEIVED_BYTES] = {"received-bytes", 16384, "bytes of one Received field"},
   [SM_LIMIT_AUTHRES_HEADERS] = {"authres-headers", 100, "Authentication-Results fields analysed"},
   [SM_LIMIT_AUTHRES_RESULTS] = {"authres-results", 64, "results in one Authentication-Results"},
+  [SM_LIMIT_AUTHRES_BYTES] = {"authres-bytes", 65536, "bytes of one Authentication-Results field"},
   [SM_LIMIT_SIGNATURES] = {"signatures", 32, "signatures reported per message"},
   [SM_LIMIT_CRYPTO_LAYERS] = {"crypto-layers", 8, "nested signed/encrypted layers unwrapped"},
   [SM_LIMIT_AUTOCRYPT_KEYDATA_BYTES] = {"autocrypt-keydata-bytes", 32768,

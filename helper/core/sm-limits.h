@@ -18,6 +18,7 @@ typedef enum {
   SM_LIMIT_RECEIVED_BYTES,       /* one Received field */
   SM_LIMIT_AUTHRES_HEADERS,      /* Authentication-Results fields analysed */
   SM_LIMIT_AUTHRES_RESULTS,      /* method results in one Authentication-Results field */
+  SM_LIMIT_AUTHRES_BYTES,        /* one Authentication-Results field */
   /* crypto (sm-verify, sm-seal) */
   SM_LIMIT_SIGNATURES,           /* signatures reported per message */
   SM_LIMIT_CRYPTO_LAYERS,        /* nested signed/encrypted layers unwrapped */
