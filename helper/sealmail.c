@@ -16,6 +16,7 @@ typedef struct {
 /* One row per subcommand; keep the list sorted by how often people use it. */
 static const SmCliCommand commands[] = {
   {"inspect", sm_cli_inspect, N_("Show who signed a message and how it travelled")},
+  {"bundle", sm_cli_bundle, N_("Verify and import organisation bundles (IT: create them)")},
   {"limits", sm_cli_limits, N_("List every limit and its current value")},
 };
 

@@ -39,6 +39,11 @@ static const SmLimitDef limit_defs[SM_LIMIT_COUNT] = {
   [SM_LIMIT_UPSTREAM_TIMEOUT_SECONDS] = {"upstream-timeout", 60, "upstream connect/reply timeout (s)"},
   [SM_LIMIT_SMTP_SESSIONS] = {"smtp-sessions", 32, "concurrent SMTP client sessions"},
   [SM_LIMIT_CONTROL_REQUEST_BYTES] = {"control-request-bytes", 1 * MiB, "one control-socket request"},
+  [SM_LIMIT_BUNDLE_FILES] = {"bundle-files", 1000, "files in one org bundle"},
+  [SM_LIMIT_BUNDLE_FILE_BYTES] = {"bundle-file-bytes", 8 * MiB, "one file of an org bundle"},
+  [SM_LIMIT_BUNDLE_BYTES] = {"bundle-bytes", 64 * MiB, "all files of an org bundle"},
+  [SM_LIMIT_BUNDLE_MANIFEST_BYTES] = {"bundle-manifest-bytes", 256 * 1024, "bundle manifest or signature"},
+  [SM_LIMIT_BUNDLE_PATH_BYTES] = {"bundle-path-bytes", 255, "one path inside an org bundle"},
 };
 
 static SmLimits default_limits;

@@ -40,6 +40,12 @@ typedef enum {
   SM_LIMIT_SMTP_SESSIONS,        /* concurrent client sessions */
   /* control socket (helper/control) */
   SM_LIMIT_CONTROL_REQUEST_BYTES,
+  /* org bundles (sm-bundle) */
+  SM_LIMIT_BUNDLE_FILES,          /* files in one bundle, manifest included */
+  SM_LIMIT_BUNDLE_FILE_BYTES,     /* one file of a bundle */
+  SM_LIMIT_BUNDLE_BYTES,          /* all files of a bundle together */
+  SM_LIMIT_BUNDLE_MANIFEST_BYTES, /* manifest.ini and its signature, each */
+  SM_LIMIT_BUNDLE_PATH_BYTES,     /* one relative path inside a bundle */
   SM_LIMIT_COUNT
 } SmLimitId;
 
