@@ -299,12 +299,12 @@ unfold(const char *raw, gsize len)
   return sm_json_sanitize(s->str, s->len, RAW_DISPLAY_CHARS);
 }
 
-/* Local submissions ("by host (Postfix, from userid 0)", Exim's "with local") and stamps
- * without a client never crossed a network: they count as loopback. */
+/* Local submissions ("by host (Postfix, from userid 0)", Exim's "with local") and stamps with
+ * neither a client address nor a protocol never crossed a network: they count as loopback. */
 static SmPathScope
 hop_scope(const SmReceived *r)
 {
-  gboolean no_client = r->from == NULL && r->ip == NULL && r->helo == NULL && r->rdns == NULL;
+  gboolean no_client = r->ip == NULL && r->with == NULL;
   if (g_strcmp0(r->by, "localhost") == 0 || ip_scope(r->by) == SM_PATH_SCOPE_LOOPBACK)
     return SM_PATH_SCOPE_LOOPBACK;
   if (r->protocol != NULL && g_str_has_prefix(r->protocol, "LOCAL"))

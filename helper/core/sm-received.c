@@ -1,27 +1,23 @@
 /* sm-received: one Received field (RFC 5321 section 4.4 "Stamp", RFC 5322 section 3.6.7
- * "received") parsed into its clauses and the TLS facts its writer recorded.
+ * "received") parsed into its clauses: FROM with the client's HELO name, reverse-DNS name and IP
+ * address, BY, VIA, WITH, ID, FOR, and the date-time after the last ';' outside comments.
  *
- * The field is lexed into RFC 5322 tokens (sm-path-lexer); clauses are keyword atoms (FROM, BY,
- * VIA, WITH, ID, FOR and Exim's TLS) followed by their value; the date-time follows the last ';'
- * outside comments. TLS facts come from comments, whatever clause they follow, in the shapes the
- * MTAs write them:
- *   Postfix       (using TLSv1.3 with cipher C (256/256 bits) ...) (No client certificate
- * requested) Sendmail, Gmail, Haraka, Exchange    (version=TLSv1.3 cipher=C bits=256 verify=NOT)
- *   Exim <= 4.92, OpenSMTPD              (TLSv1.2:C:256) / (TLSv1.3:C:256:NO), and X=...
- *   Exim >= 4.93                         with esmtps (TLS1.3) tls C
- *   Exchange 2013 (TLS); IIS "over TLS secured channel"; qmail-tls (C encrypted);
- *   Courier (TLS: TLSv1.2,256bits,C); Google (Google Transport Security); IronPort ESMTP/TLS/C.
- * Without such text the RFC 3848 / RFC 6531 transmission type decides (ESMTPS, ESMTPSA, LMTPS,
- * UTF8SMTPS(A) mean TLS; ESMTP, ESMTPA, LMTP, SMTP mean none: weak evidence), and Microsoft's
- * servers, which always print their TLS details, count as "no TLS" when they print none.
- * "TLSv1/SSLv3" (old OpenSSL's cipher minimum protocol, printed by Sendmail and Gmail) is kept
- * as raw text with no normalised version.
- *
- * Limits: SM_LIMIT_RECEIVED_BYTES (longer fields are not parsed at all); words per comment. */
-#include "sm-received.h"
+ * The field is lexed into RFC 5322 tokens (sm-path-lexer: comments nest, quoted strings and
+ * angle addresses are single tokens). Clauses are keyword atoms followed by their value; each
+ * keyword is taken once, so text such as "for <a> from <b>" after a banner cannot overwrite
+ * earlier clauses. Every comment is examined for TLS facts (sm-received-tls.c) whichever clause
+ * it follows; comments in the FROM clause are also read as TCP-info in the shapes MTAs write:
+ *   Postfix, Sendmail  from HELO (RDNS [IP])         Exim    from RDNS ([IP]:port helo=HELO)
+ *   qmail              from RDNS (HELO name) (IP)    Exchange from HELO (IP)
+ * The address the receiver recorded in TCP-info wins over an address literal written as the
+ * FROM value, because that one is the client's own HELO argument.
+ * Limits: SM_LIMIT_RECEIVED_BYTES (longer fields are not parsed at all); words per comment;
+ * characters kept per value. */
 #include "sm-json.h"
 #include "sm-path-lexer-private.h"
+#include "sm-received-private.h"
 
+#include <gio/gio.h>
 #include <gmime/gmime.h>
 #include <string.h>
 
@@ -50,382 +46,126 @@ static const char *const clause_words[CLAUSE_COUNT] = {
 
 typedef struct
 {
+  SmReceivedTlsState tls;
   SmReceived *r;
   gboolean seen[CLAUSE_COUNT];
   Clause clause;          /* the clause whose value or comments come next */
   gboolean value_done;    /* the current clause's value has been read */
   guint from_comments;    /* TCP-info comments examined after FROM */
   gboolean helo_explicit; /* the TCP-info named the HELO, so FROM is the rDNS name */
-  gboolean explicit_tls;
-  gboolean prev_secured; /* the previous atom was "secured" (IIS) */
+  gboolean ip_from_value; /* r->ip came from the FROM value, not from TCP-info */
+  char *prev_atom;        /* the previous atom outside comments */
   GString *with;
   guint with_atoms;
 } Parser;
 
-/* ---- small helpers ---------------------------------------------------------------------- */
+/* ---- helpers shared with sm-received-tls.c ------------------------------------------------ */
 
-static char *
-clean(const char *text, gsize len)
+char *
+sm_received_clean(const char *text, gsize len)
 {
   return sm_json_sanitize(text, len, FIELD_MAX_CHARS);
 }
 
-static gboolean
-has_prefix_ci(const char *s, const char *prefix)
+gboolean
+sm_received_has_prefix(const char *s, const char *prefix)
 {
   return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static gboolean
-has_suffix_ci(const char *s, const char *suffix)
+gboolean
+sm_received_has_suffix(const char *s, const char *suffix)
 {
   gsize n = strlen(s), m = strlen(suffix);
   return n >= m && g_ascii_strcasecmp(s + n - m, suffix) == 0;
+}
+
+void
+sm_received_set_mta(SmReceived *r, const char *family)
+{
+  if (r->mta == NULL)
+    r->mta = family;
 }
 
 static void
 set_string(char **field, const char *text, gsize len)
 {
   if (*field == NULL && len > 0)
-    *field = clean(text, len);
+    *field = sm_received_clean(text, len);
 }
 
-static guint
-parse_bits(const char *s)
-{
-  guint64 v = g_ascii_strtoull(s, NULL, 10);
-  return v > G_MAXUINT16 ? 0 : (guint)v;
-}
+/* ---- addresses ---------------------------------------------------------------------------- */
 
-/* An IP address from "[1.2.3.4]", "[IPv6:2001:db8::1]", "[1.2.3.4]:2780", "::1" or NULL. */
+/* @s as an IP address in canonical form (IPv4-mapped IPv6 as IPv4), or NULL. Accepts an
+ * "IPv6:" prefix (RFC 5321 address literal), a zone ("%6"), an IPv4 ":port", and Exim 3's
+ * "a.b.c.d.port". */
 static char *
-extract_ip(const char *text, gsize len)
+canonical_ip(char *s)
 {
-  g_autofree char *s = g_strndup(text, len);
-  char *p = s;
-  if (*p == '[')
+  if (sm_received_has_prefix(s, "IPv6:"))
+    s += 5;
+  char *zone = strchr(s, '%');
+  if (zone != NULL)
+    *zone = '\0';
+  char *colon = strchr(s, ':');
+  if (colon != NULL && strchr(colon + 1, ':') == NULL && strchr(s, '.') != NULL)
+    *colon = '\0';
+  g_auto(GStrv) parts = g_strsplit(s, ".", 6);
+  if (g_strv_length(parts) == 5 && strchr(s, ':') == NULL)
+    *strrchr(s, '.') = '\0';
+  g_autoptr(GInetAddress) a = g_inet_address_new_from_string(s);
+  if (a == NULL)
+    return NULL;
+  const guint8 *b = g_inet_address_to_bytes(a);
+  if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6
+      && memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+    return g_strdup_printf("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+  return g_inet_address_to_string(a);
+}
+
+/* An IP address inside a word: "[1.2.3.4]", "unknown[1.2.3.4]", "[1.2.3.4]:2780",
+ * "user@[1.2.3.4]", "ident@1.2.3.4" (qmail), "[IPv6:2001:db8::1]", or a bare address. */
+static char *
+word_ip(const char *word, gsize len)
+{
+  g_autofree char *s = g_strndup(word, len);
+  char *open = strchr(s, '[');
+  if (open != NULL)
     {
-      p++;
-      char *close = strchr(p, ']');
+      char *close = strchr(open + 1, ']');
       if (close != NULL)
         *close = '\0';
+      return canonical_ip(open + 1);
     }
-  if (has_prefix_ci(p, "IPv6:"))
-    p += 5;
-  if (g_hostname_is_ip_address(p))
-    return clean(p, strlen(p));
-  return NULL;
+  char *at = strrchr(s, '@');
+  return canonical_ip(at != NULL ? at + 1 : s);
 }
 
-const char *
-sm_received_normalize_version(const char *text)
-{
-  static const struct
-  {
-    const char *spelling;
-    const char *version;
-  } versions[] = {
-    { "1", "1.0" },   { "1.0", "1.0" }, { "1_0", "1.0" }, { "1.1", "1.1" }, { "1_1", "1.1" },
-    { "1.2", "1.2" }, { "1_2", "1.2" }, { "1.3", "1.3" }, { "1_3", "1.3" },
-  };
-  if (text == NULL)
-    return NULL;
-  if (g_ascii_strcasecmp(text, "SSLv3") == 0 || g_ascii_strcasecmp(text, "SSL3") == 0)
-    return "SSLv3";
-  if (g_ascii_strcasecmp(text, "SSLv2") == 0)
-    return "SSLv2";
-  const char *p = text;
-  if (has_prefix_ci(p, "TLSv"))
-    p += 4;
-  else if (has_prefix_ci(p, "TLS"))
-    p += 3;
-  else
-    return NULL;
-  for (gsize i = 0; i < G_N_ELEMENTS(versions); i++)
-    if (strcmp(p, versions[i].spelling) == 0)
-      return versions[i].version;
-  return NULL;
-}
-
-/* TRUE for anything an MTA writes as a protocol version, including the ambiguous
- * "TLSv1/SSLv3" that has no normalised form. */
 static gboolean
-looks_like_version(const char *text)
+is_host_name(const char *s)
 {
-  return sm_received_normalize_version(text) != NULL || has_prefix_ci(text, "TLSv1/")
-         || has_prefix_ci(text, "SSLv");
-}
-
-static void
-set_version(Parser *ps, const char *text)
-{
-  SmReceived *r = ps->r;
-  if (r->tls_version_raw != NULL || text == NULL || *text == '\0')
-    return;
-  r->tls_version_raw = clean(text, strlen(text));
-  const char *v = sm_received_normalize_version(text);
-  r->tls_version = v != NULL ? g_strdup(v) : NULL;
-}
-
-static void
-set_cipher(Parser *ps, const char *text)
-{
-  if (text != NULL && *text != '\0')
-    set_string(&ps->r->cipher, text, strlen(text));
-}
-
-static void
-mark_tls(Parser *ps)
-{
-  ps->explicit_tls = TRUE;
-}
-
-static void
-set_mta(SmReceived *r, const char *family)
-{
-  if (r->mta == NULL)
-    r->mta = family;
-}
-
-/* ---- comments ----------------------------------------------------------------------------- */
-
-/* Sendmail's ${verify}, also used by Haraka and OpenSMTPD. */
-static SmReceivedClientCert
-verify_to_cert(const char *v)
-{
-  if (g_ascii_strcasecmp(v, "OK") == 0 || g_ascii_strcasecmp(v, "TRUSTED") == 0
-      || g_ascii_strcasecmp(v, "YES") == 0)
-    return SM_RECEIVED_CLIENT_CERT_VERIFIED;
-  if (g_ascii_strcasecmp(v, "NOT") == 0 || g_ascii_strcasecmp(v, "NONE") == 0)
-    return SM_RECEIVED_CLIENT_CERT_NOT_REQUESTED;
-  if (g_ascii_strcasecmp(v, "NO") == 0)
-    return SM_RECEIVED_CLIENT_CERT_NOT_PRESENTED;
-  if (g_ascii_strcasecmp(v, "FAIL") == 0)
-    return SM_RECEIVED_CLIENT_CERT_FAILED;
-  return SM_RECEIVED_CLIENT_CERT_UNKNOWN;
-}
-
-/* version=... cipher=... bits=... verify=... (Sendmail, Gmail, Haraka, Exchange). */
-static gboolean
-comment_key_values(Parser *ps, GPtrArray *words)
-{
-  gboolean found = FALSE;
-  for (guint i = 0; i < words->len; i++)
-    {
-      const char *w = words->pdata[i];
-      if (has_prefix_ci(w, "version="))
-        {
-          set_version(ps, w + 8);
-          found = TRUE;
-        }
-      else if (has_prefix_ci(w, "cipher="))
-        {
-          set_cipher(ps, w + 7);
-          found = TRUE;
-        }
-      else if (has_prefix_ci(w, "bits=") && ps->r->bits == 0)
-        {
-          ps->r->bits = parse_bits(w + 5);
-        }
-      else if (has_prefix_ci(w, "verify="))
-        {
-          ps->r->client_cert = verify_to_cert(w + 7);
-        }
-    }
-  return found;
-}
-
-/* TLSv1.2:CIPHER:256 (Exim <= 4.92, also as X=...) and TLSv1.3:CIPHER:256:NO (OpenSMTPD). */
-static gboolean
-colon_form(Parser *ps, const char *word)
-{
-  if (has_prefix_ci(word, "X="))
-    word += 2;
-  g_auto(GStrv) f = g_strsplit(word, ":", 5);
-  guint n = g_strv_length(f);
-  if (n < 2 || !looks_like_version(f[0]))
+  if (*s == '\0' || g_ascii_strcasecmp(s, "unknown") == 0)
     return FALSE;
-  set_version(ps, f[0]);
-  set_cipher(ps, f[1]);
-  if (n >= 3 && ps->r->bits == 0)
-    ps->r->bits = parse_bits(f[2]);
-  if (n >= 4)
-    {
-      ps->r->client_cert = verify_to_cert(f[3]);
-      set_mta(ps->r, "opensmtpd");
-    }
-  else
-    {
-      set_mta(ps->r, "exim");
-    }
-  return TRUE;
-}
-
-/* (using TLSv1.3 with cipher C (256/256 bits) key-exchange ...) */
-static void
-postfix_using(Parser *ps, GPtrArray *w)
-{
-  if (w->len > 1)
-    set_version(ps, w->pdata[1]);
-  for (guint i = 2; i + 1 < w->len; i++)
-    {
-      if (g_ascii_strcasecmp(w->pdata[i], "cipher") == 0)
-        set_cipher(ps, w->pdata[i + 1]);
-      if (g_ascii_strcasecmp(w->pdata[i + 1], "bits") == 0 && ps->r->bits == 0)
-        ps->r->bits = parse_bits(w->pdata[i]);
-    }
-  set_mta(ps->r, "postfix");
-}
-
-static gboolean
-words_contain(GPtrArray *w, const char *a, const char *b)
-{
-  for (guint i = 0; i + 1 < w->len; i++)
-    if (g_ascii_strcasecmp(w->pdata[i], a) == 0 && g_ascii_strcasecmp(w->pdata[i + 1], b) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Postfix's client-certificate comments. */
-static gboolean
-client_cert_comment(Parser *ps, const char *text, GPtrArray *w)
-{
-  SmReceived *r = ps->r;
-  if (has_prefix_ci(text, "No client certificate requested"))
-    r->client_cert = SM_RECEIVED_CLIENT_CERT_NOT_REQUESTED;
-  else if (has_prefix_ci(text, "Client did not present a certificate"))
-    r->client_cert = SM_RECEIVED_CLIENT_CERT_NOT_PRESENTED;
-  else if (has_prefix_ci(text, "Client CN") && words_contain(w, "verified", "OK"))
-    r->client_cert = SM_RECEIVED_CLIENT_CERT_VERIFIED;
-  else if (has_prefix_ci(text, "Client CN"))
-    r->client_cert = SM_RECEIVED_CLIENT_CERT_NOT_VERIFIED;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-/* (TLS: TLSv1.2,256bits,CIPHER) from Courier, possibly after "AUTH: LOGIN user,". */
-static gboolean
-courier_tls(Parser *ps, GPtrArray *w)
-{
-  for (guint i = 0; i < w->len; i++)
-    {
-      if (g_ascii_strcasecmp(w->pdata[i], "TLS:") != 0)
-        continue;
-      if (i + 1 < w->len)
-        set_version(ps, w->pdata[i + 1]);
-      for (guint j = i + 2; j < w->len && j < i + 4; j++)
-        {
-          const char *x = w->pdata[j];
-          if (has_suffix_ci(x, "bits"))
-            ps->r->bits = parse_bits(x);
-          else
-            set_cipher(ps, x);
-        }
-      set_mta(ps->r, "courier");
-      return TRUE;
-    }
-  return FALSE;
-}
-
-/* TLS facts in one comment; returns TRUE when the comment was about TLS or certificates. */
-static gboolean
-tls_comment(Parser *ps, const char *text, GPtrArray *w)
-{
-  if (w->len == 0)
-    return FALSE;
-  const char *first = w->pdata[0];
-  if (client_cert_comment(ps, text, w))
-    return TRUE;
-  if (g_ascii_strcasecmp(first, "using") == 0 && w->len > 1 && looks_like_version(w->pdata[1]))
-    {
-      postfix_using(ps, w);
-    }
-  else if (comment_key_values(ps, w))
-    {
-      /* done */
-    }
-  else if (w->len == 1 && colon_form(ps, first))
-    {
-      /* done */
-    }
-  else if (w->len == 1 && (g_ascii_strcasecmp(first, "TLS") == 0 || looks_like_version(first)))
-    {
-      if (g_ascii_strcasecmp(first, "TLS") != 0)
-        set_version(ps, first);
-    }
-  else if (w->len >= 2 && g_ascii_strcasecmp(w->pdata[w->len - 1], "encrypted") == 0)
-    {
-      set_cipher(ps, first);
-      set_mta(ps->r, "qmail");
-    }
-  else if (courier_tls(ps, w))
-    {
-      /* done */
-    }
-  else if (has_prefix_ci(text, "Google Transport Security"))
-    {
-      set_mta(ps->r, "google");
-    }
-  else
-    {
+  for (const char *p = s; *p != '\0'; p++)
+    if (!g_ascii_isalnum(*p) && strchr("-._", *p) == NULL)
       return FALSE;
-    }
-  mark_tls(ps);
   return TRUE;
 }
 
-static gboolean
-is_sendmail_version(const char *text)
-{
-  /* "8.14.9/8.14.9", "8.15.2/8.15.2/Debian-10": digits.digits.digits then '/' */
-  guint dots = 0;
-  const char *p = text;
-  for (; *p != '\0' && *p != '/'; p++)
-    {
-      if (*p == '.')
-        dots++;
-      else if (!g_ascii_isdigit(*p))
-        return FALSE;
-    }
-  return *p == '/' && dots >= 2 && g_ascii_isdigit(text[0]);
-}
-
-/* The MTA family from a product comment such as "(Postfix)" or "(Exim 4.84_2 #2 (Debian))". */
 static void
-mta_comment(SmReceived *r, const char *text)
+set_ip(Parser *ps, char *ip, gboolean from_value)
 {
-  static const struct
-  {
-    const char *prefix;
-    const char *family;
-  } products[] = {
-    { "Postfix", "postfix" },
-    { "Exim", "exim" },
-    { "Cyrus", "cyrus" },
-    { "Dovecot", "dovecot" },
-    { "amavisd-new", "amavisd-new" },
-    { "OpenSMTPD", "opensmtpd" },
-    { "Haraka", "haraka" },
-    { "Zimbra", "zimbra" },
-    { "qmail", "qmail" },
-    { "Courier", "courier" },
-    { "Sendmail", "sendmail" },
-    { "Authentication Milter", "authentication-milter" },
-    { "LMTPProxy", "fastmail-proxy" },
-    { "MEProxy", "fastmail-proxy" },
-    { "Stalwart", "stalwart" },
-    { "PPE Hosted", "proofpoint-essentials" },
-    { "Google Transport Security", "google" },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(products); i++)
-    if (has_prefix_ci(text, products[i].prefix))
-      {
-        set_mta(r, products[i].family);
-        return;
-      }
-  if (is_sendmail_version(text))
-    set_mta(r, "sendmail");
+  SmReceived *r = ps->r;
+  if (ip == NULL)
+    return;
+  if (r->ip != NULL && !(ps->ip_from_value && !from_value))
+    {
+      g_free(ip);
+      return;
+    }
+  g_free(r->ip);
+  r->ip = ip;
+  ps->ip_from_value = from_value;
 }
 
 /* TCP-info after FROM: "(rdns [ip])", "([ip] helo=name)", "(HELO name) (ip)", "(ip)". */
@@ -436,29 +176,31 @@ tcp_info(Parser *ps, GPtrArray *w)
   for (guint i = 0; i < w->len; i++)
     {
       const char *x = w->pdata[i];
-      g_autofree char *ip = NULL;
-      if (has_prefix_ci(x, "helo="))
+      gboolean helo_word = g_ascii_strcasecmp(x, "HELO") == 0 || g_ascii_strcasecmp(x, "EHLO") == 0
+                           || g_ascii_strcasecmp(x, "LHLO") == 0;
+      if (sm_received_has_prefix(x, "helo="))
         {
           g_free(r->helo);
-          r->helo = clean(x + 5, strlen(x + 5));
+          r->helo = sm_received_clean(x + 5, strlen(x + 5));
           ps->helo_explicit = TRUE;
         }
-      else if (g_ascii_strcasecmp(x, "HELO") == 0 && i + 1 < w->len)
+      else if (helo_word && i + 1 < w->len)
         {
+          if (i == 0) /* qmail's "(HELO name) (ip)" */
+            sm_received_set_mta(r, "qmail");
           const char *h = w->pdata[++i];
           g_free(r->helo);
-          r->helo = clean(h, strlen(h));
+          r->helo = sm_received_clean(h, strlen(h));
           ps->helo_explicit = TRUE;
-          set_mta(r, "qmail");
         }
-      else if ((ip = extract_ip(x, strlen(x))) != NULL)
+      else if (strchr(x, '=') == NULL)
         {
-          if (r->ip == NULL)
-            r->ip = g_steal_pointer(&ip);
-        }
-      else if (i == 0 && strchr(x, '=') == NULL && strchr(x, '[') == NULL)
-        {
-          set_string(&r->rdns, x, strlen(x));
+          char *ip = word_ip(x, strlen(x));
+          if (ip != NULL)
+            set_ip(ps, ip, FALSE);
+          else if (i == 0 && is_host_name(x)
+                   && (strchr(x, '.') != NULL || g_ascii_strcasecmp(x, "localhost") == 0))
+            set_string(&r->rdns, x, strlen(x));
         }
     }
 }
@@ -468,10 +210,23 @@ handle_comment(Parser *ps, const SmLexToken *t)
 {
   g_autofree char *text = sm_path_lexer_text(t);
   g_autoptr(GPtrArray) w = sm_path_lexer_words(text, strlen(text), COMMENT_MAX_WORDS);
-  gboolean about_tls = tls_comment(ps, text, w);
-  mta_comment(ps->r, text);
-  if (!about_tls && ps->clause == CLAUSE_FROM && ps->value_done && ps->from_comments++ < 2)
-    tcp_info(ps, w);
+  gboolean about_tls = sm_received_tls_comment(&ps->tls, text, w);
+  sm_received_mta_comment(ps->r, text);
+  if (about_tls)
+    return;
+  if (ps->clause == CLAUSE_FROM && ps->from_comments++ < 2)
+    {
+      tcp_info(ps, w);
+    }
+  else if (ps->clause == CLAUSE_NONE && !ps->seen[CLAUSE_FROM] && w->len >= 2
+           && g_ascii_strcasecmp(w->pdata[0], "from") == 0)
+    {
+      /* "(from KRYPTIK [70.20.57.51]) by ..." and Sendmail's "(from user@localhost) by ..." */
+      const char *name = w->pdata[1];
+      set_string(&ps->r->from, name, strlen(name));
+      g_ptr_array_remove_range(w, 0, 2);
+      tcp_info(ps, w);
+    }
 }
 
 /* ---- clauses ------------------------------------------------------------------------------ */
@@ -486,39 +241,19 @@ keyword(const SmLexToken *t)
 }
 
 static void
-from_value(Parser *ps, const SmLexToken *t)
+clause_value(Parser *ps, const SmLexToken *token)
 {
   SmReceived *r = ps->r;
-  set_string(&r->from, t->start, t->len);
-  g_autofree char *ip = extract_ip(t->start, t->len);
-  /* "[1.2.3.4]:2780" as Exim and IIS write it */
-  if (ip == NULL && t->len > 0 && t->start[0] == '[')
-    {
-      const char *close = memchr(t->start, ']', t->len);
-      if (close != NULL)
-        ip = extract_ip(t->start, close - t->start + 1);
-    }
-  if (ip != NULL)
-    r->ip = g_steal_pointer(&ip);
-}
-
-static void
-with_atom(Parser *ps, const SmLexToken *t)
-{
-  if (ps->with_atoms++ > 0)
-    g_string_append_c(ps->with, ' ');
-  g_string_append_len(ps->with, t->start, t->len);
-}
-
-static void
-clause_value(Parser *ps, const SmLexToken *t)
-{
-  SmReceived *r = ps->r;
-  gboolean addr = t->kind == SM_LEX_ANGLE || t->kind == SM_LEX_ATOM || t->kind == SM_LEX_QUOTED;
+  SmLexToken trimmed = *token;
+  const SmLexToken *t = &trimmed;
+  /* "by st.tahina.priv.at, id ...": the comma is not part of the name (RFC 5322 specials) */
+  while (trimmed.len > 1 && trimmed.start[trimmed.len - 1] == ',')
+    trimmed.len--;
   switch (ps->clause)
     {
       case CLAUSE_FROM:
-        from_value(ps, t);
+        set_string(&r->from, t->start, t->len);
+        set_ip(ps, word_ip(t->start, t->len), TRUE);
         break;
       case CLAUSE_BY:
         set_string(&r->by, t->start, t->len);
@@ -530,17 +265,51 @@ clause_value(Parser *ps, const SmLexToken *t)
         set_string(&r->id, t->start, t->len);
         break;
       case CLAUSE_FOR:
-        if (addr)
-          set_string(&r->for_addr, t->start, t->len);
+        set_string(&r->for_addr, t->start, t->len);
         break;
       case CLAUSE_TLS: /* Exim >= 4.93: "tls TLS_AES_256_GCM_SHA384" */
         set_string(&r->cipher, t->start, t->len);
-        mark_tls(ps);
+        ps->tls.explicit_tls = TRUE;
         break;
       default:
         break;
     }
   ps->value_done = TRUE;
+}
+
+/* Atoms outside comments that carry meaning whatever clause they are in. */
+static void
+loose_atom(Parser *ps, const SmLexToken *t)
+{
+  g_autofree char *word = g_strndup(t->start, t->len);
+  const char *prev = ps->prev_atom != NULL ? ps->prev_atom : "";
+  /* IIS: "by host over TLS secured channel with Microsoft SMTPSVC" */
+  if (g_ascii_strcasecmp(prev, "secured") == 0 && g_ascii_strcasecmp(word, "channel") == 0)
+    ps->tls.explicit_tls = TRUE;
+  /* MessageLabs' qmail-tls: "with AES256-GCM-SHA384 encrypted SMTP" */
+  if (g_ascii_strcasecmp(word, "encrypted") == 0 && strpbrk(prev, "-_") != NULL)
+    {
+      if (ps->r->cipher == NULL)
+        ps->r->cipher = sm_received_clean(prev, strlen(prev));
+      ps->tls.explicit_tls = TRUE;
+    }
+  /* "from host [1.2.3.4] by": an address literal after the FROM value */
+  if (ps->clause == CLAUSE_FROM && ps->value_done && t->start[0] == '[')
+    set_ip(ps, word_ip(t->start, t->len), FALSE);
+  sm_received_tls_atom(&ps->tls, word);
+  g_free(ps->prev_atom);
+  ps->prev_atom = g_steal_pointer(&word);
+}
+
+static void
+with_atom(Parser *ps, const SmLexToken *t)
+{
+  if (ps->with_atoms++ > 0)
+    g_string_append_c(ps->with, ' ');
+  g_string_append_len(ps->with, t->start, t->len);
+  /* "IBM ESMTP SMTP Gateway: Authorized Use Only!" ends at the colon */
+  if (t->start[t->len - 1] == ':')
+    ps->value_done = TRUE;
 }
 
 static void
@@ -564,143 +333,20 @@ clause_token(Parser *ps, const SmLexToken *t)
     }
   if (t->kind == SM_LEX_SPECIAL)
     return;
-  /* IIS: "by host over TLS secured channel with Microsoft SMTPSVC" */
-  if (ps->prev_secured && sm_path_lexer_is(t, "channel"))
-    mark_tls(ps);
-  ps->prev_secured = sm_path_lexer_is(t, "secured");
+  if (t->kind == SM_LEX_ATOM)
+    loose_atom(ps, t);
   if (ps->clause == CLAUSE_WITH && !ps->value_done && t->kind == SM_LEX_ATOM)
     {
       with_atom(ps, t);
-      /* "IBM ESMTP SMTP Gateway: Authorized Use Only!" ends at the colon */
-      if (t->start[t->len - 1] == ':')
-        ps->value_done = TRUE;
       return;
     }
-  if (ps->clause == CLAUSE_WITH && t->kind != SM_LEX_ATOM && ps->with_atoms > 0)
+  if (ps->clause == CLAUSE_WITH && ps->with_atoms > 0)
     ps->value_done = TRUE;
   if (ps->clause != CLAUSE_NONE && !ps->value_done)
     clause_value(ps, t);
-  if (t->kind == SM_LEX_ATOM
-      && (has_prefix_ci(t->start, "X=TLS") || has_prefix_ci(t->start, "X=SSL")))
-    {
-      g_autofree char *word = g_strndup(t->start, t->len);
-      if (colon_form(ps, word))
-        mark_tls(ps);
-    }
 }
 
-/* ---- classification ----------------------------------------------------------------------- */
-
-static void
-classify_with(Parser *ps)
-{
-  static const struct
-  {
-    const char *type;
-    SmReceivedTls tls;
-    gboolean auth;
-  } types[] = {
-    /* RFC 3848, RFC 6531, and HTTP(S) as Exchange Online writes it */
-    { "ESMTPS", SM_RECEIVED_TLS_YES, FALSE },    { "ESMTPSA", SM_RECEIVED_TLS_YES, TRUE },
-    { "LMTPS", SM_RECEIVED_TLS_YES, FALSE },     { "LMTPSA", SM_RECEIVED_TLS_YES, TRUE },
-    { "UTF8SMTPS", SM_RECEIVED_TLS_YES, FALSE }, { "UTF8SMTPSA", SM_RECEIVED_TLS_YES, TRUE },
-    { "UTF8LMTPS", SM_RECEIVED_TLS_YES, FALSE }, { "UTF8LMTPSA", SM_RECEIVED_TLS_YES, TRUE },
-    { "SMTPS", SM_RECEIVED_TLS_YES, FALSE },     { "HTTPS", SM_RECEIVED_TLS_YES, FALSE },
-    { "SMTP", SM_RECEIVED_TLS_NO, FALSE },       { "ESMTP", SM_RECEIVED_TLS_NO, FALSE },
-    { "ESMTPA", SM_RECEIVED_TLS_NO, TRUE },      { "LMTP", SM_RECEIVED_TLS_NO, FALSE },
-    { "LMTPA", SM_RECEIVED_TLS_NO, TRUE },       { "UTF8SMTP", SM_RECEIVED_TLS_NO, FALSE },
-    { "UTF8SMTPA", SM_RECEIVED_TLS_NO, TRUE },   { "UTF8LMTP", SM_RECEIVED_TLS_NO, FALSE },
-    { "UTF8LMTPA", SM_RECEIVED_TLS_NO, TRUE },   { "HTTP", SM_RECEIVED_TLS_NO, FALSE },
-  };
-  SmReceived *r = ps->r;
-  if (r->with == NULL)
-    return;
-  g_auto(GStrv) atoms = g_strsplit(r->with, " ", 3);
-  g_auto(GStrv) parts = g_strsplit(atoms[0], "/", 4);
-  r->protocol = g_ascii_strup(parts[0], -1);
-  /* Cisco IronPort / Secure Email: "ESMTP/TLS/ECDHE-RSA-AES128-GCM-SHA256" */
-  if (parts[0] != NULL && parts[1] != NULL && g_ascii_strcasecmp(parts[1], "TLS") == 0)
-    {
-      set_cipher(ps, parts[2]);
-      set_mta(r, "cisco-ironport");
-      mark_tls(ps);
-    }
-  if (has_prefix_ci(r->with, "Microsoft SMTP Server"))
-    set_mta(r, "microsoft-exchange");
-  else if (has_prefix_ci(r->with, "Microsoft SMTPSVC"))
-    set_mta(r, "microsoft-smtpsvc");
-  else if (has_prefix_ci(r->with, "IBM ESMTP"))
-    set_mta(r, "ibm-smtp-gateway");
-
-  if (ps->explicit_tls)
-    {
-      r->tls = SM_RECEIVED_TLS_YES;
-      r->basis = SM_RECEIVED_BASIS_EXPLICIT;
-    }
-  else if (g_str_has_prefix(r->mta != NULL ? r->mta : "", "microsoft-"))
-    {
-      r->tls = SM_RECEIVED_TLS_NO;
-      r->basis = SM_RECEIVED_BASIS_CONVENTION;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
-    {
-      if (g_ascii_strcasecmp(r->protocol, types[i].type) != 0)
-        continue;
-      r->authenticated = types[i].auth;
-      if (r->tls == SM_RECEIVED_TLS_UNKNOWN)
-        {
-          r->tls = types[i].tls;
-          r->basis = SM_RECEIVED_BASIS_PROTO;
-        }
-    }
-}
-
-static gboolean
-is_exim_id(const char *id)
-{
-  /* base-62 "1cv8aR-0001hQ-QE" (6-6-2) */
-  if (id == NULL || strlen(id) != 16 || id[6] != '-' || id[13] != '-')
-    return FALSE;
-  for (int i = 0; i < 16; i++)
-    if (i != 6 && i != 13 && !g_ascii_isalnum(id[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static void
-classify_mta(SmReceived *r)
-{
-  static const struct
-  {
-    const char *suffix;
-    const char *family;
-  } hosts[] = {
-    { "google.com", "google" },
-    { "gmail.com", "google" },
-    { "amazonses.com", "amazon-ses" },
-    { "amazonaws.com", "amazon-ses" },
-    { "outlook.com", "microsoft-exchange" },
-  };
-  if (r->mta != NULL)
-    {
-      if (r->protocol != NULL && strstr(r->protocol, "LMTP") != NULL
-          && (strcmp(r->mta, "cyrus") == 0 || strcmp(r->mta, "dovecot") == 0))
-        r->mta = strcmp(r->mta, "cyrus") == 0 ? "cyrus-lmtp" : "dovecot-lmtp";
-      return;
-    }
-  if (is_exim_id(r->id))
-    {
-      r->mta = "exim";
-      return;
-    }
-  for (gsize i = 0; r->by != NULL && i < G_N_ELEMENTS(hosts); i++)
-    if (has_suffix_ci(r->by, hosts[i].suffix))
-      {
-        r->mta = hosts[i].family;
-        return;
-      }
-  r->mta = "unknown";
-}
+/* ---- the whole field ---------------------------------------------------------------------- */
 
 static void
 parse_date(SmReceived *r, GString *text)
@@ -714,21 +360,55 @@ parse_date(SmReceived *r, GString *text)
   r->has_date = TRUE;
 }
 
-/* The helo/rdns split: Postfix and Sendmail write "from HELO (RDNS [IP])"; Exim and qmail
- * write "from RDNS (... helo=HELO)" / "from RDNS (HELO name)". */
+/* Postfix and Sendmail write "from HELO (RDNS [IP])"; Exim and qmail "from RDNS (... HELO)". */
 static void
 split_from(Parser *ps)
 {
   SmReceived *r = ps->r;
   if (r->from == NULL || r->from[0] == '[')
     return;
-  if (ps->helo_explicit)
+  if (ps->helo_explicit && is_host_name(r->from))
     set_string(&r->rdns, r->from, strlen(r->from));
-  else
+  else if (!ps->helo_explicit)
     set_string(&r->helo, r->from, strlen(r->from));
 }
 
-/* ---- public ------------------------------------------------------------------------------- */
+static void
+walk_tokens(Parser *ps, const char *raw, gsize len)
+{
+  g_autoptr(GArray) tokens = g_array_new(FALSE, FALSE, sizeof(SmLexToken));
+  SmLexer lx;
+  SmLexToken t;
+  guint last_semi = G_MAXUINT;
+  sm_path_lexer_init(&lx, raw, len, ";");
+  while (sm_path_lexer_next(&lx, &t))
+    {
+      if (t.kind == SM_LEX_SPECIAL && t.start[0] == ';')
+        last_semi = tokens->len;
+      g_array_append_val(tokens, t);
+    }
+  g_autoptr(GString) date = g_string_new(NULL);
+  for (guint i = 0; i < tokens->len; i++)
+    {
+      const SmLexToken *tok = &g_array_index(tokens, SmLexToken, i);
+      if (last_semi == G_MAXUINT || i < last_semi)
+        {
+          clause_token(ps, tok);
+        }
+      else if (tok->kind == SM_LEX_COMMENT)
+        {
+          ps->clause = CLAUSE_NONE;
+          handle_comment(ps, tok);
+        }
+      else if (i > last_semi)
+        {
+          if (date->len > 0)
+            g_string_append_c(date, ' ');
+          g_string_append_len(date, tok->start, tok->len);
+        }
+    }
+  parse_date(ps->r, date);
+}
 
 SmReceived *
 sm_received_parse(const char *raw, gsize len, const SmLimits *limits)
@@ -741,56 +421,16 @@ sm_received_parse(const char *raw, gsize len, const SmLimits *limits)
       r->mta = "unknown";
       return g_steal_pointer(&r);
     }
-  g_autoptr(GArray) tokens = g_array_new(FALSE, FALSE, sizeof(SmLexToken));
-  SmLexer lx;
-  SmLexToken t;
-  guint last_semi = G_MAXUINT;
-  sm_path_lexer_init(&lx, raw, len, ";");
-  while (sm_path_lexer_next(&lx, &t))
-    {
-      if (t.kind == SM_LEX_SPECIAL && t.start[0] == ';')
-        last_semi = tokens->len;
-      g_array_append_val(tokens, t);
-    }
-
   g_autoptr(GString) with = g_string_new(NULL);
-  Parser ps = { .r = r, .with = with };
-  g_autoptr(GString) date = g_string_new(NULL);
-  for (guint i = 0; i < tokens->len; i++)
-    {
-      const SmLexToken *tok = &g_array_index(tokens, SmLexToken, i);
-      if (last_semi == G_MAXUINT || i < last_semi)
-        {
-          clause_token(&ps, tok);
-        }
-      else if (tok->kind == SM_LEX_COMMENT)
-        {
-          ps.clause = CLAUSE_NONE;
-          handle_comment(&ps, tok);
-        }
-      else if (i > last_semi)
-        {
-          if (date->len > 0)
-            g_string_append_c(date, ' ');
-          g_string_append_len(date, tok->start, tok->len);
-        }
-    }
+  Parser ps = { .tls = { .r = r }, .r = r, .with = with };
+  walk_tokens(&ps, raw, len);
+  g_free(ps.prev_atom);
+  if (with->len > 0 && with->str[with->len - 1] == ':')
+    g_string_truncate(with, with->len - 1);
   if (with->len > 0)
-    {
-      /* drop the colon that ends "IBM ESMTP SMTP Gateway:" */
-      if (with->str[with->len - 1] == ':')
-        g_string_truncate(with, with->len - 1);
-      r->with = clean(with->str, with->len);
-    }
-  classify_with(&ps);
-  if (r->tls == SM_RECEIVED_TLS_UNKNOWN && ps.explicit_tls)
-    {
-      r->tls = SM_RECEIVED_TLS_YES;
-      r->basis = SM_RECEIVED_BASIS_EXPLICIT;
-    }
+    r->with = sm_received_clean(with->str, with->len);
   split_from(&ps);
-  classify_mta(r);
-  parse_date(r, date);
+  sm_received_classify(&ps.tls);
   return g_steal_pointer(&r);
 }
 

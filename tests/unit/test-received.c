@@ -1,8 +1,10 @@
 /* Unit tests of sm-received: every row of tests/data/received/EXPECTED.tsv (real headers,
- * labelled by hand) and one case per documented MTA format. */
+ * labelled by hand), the rows of tests/data/received/extra/EXTERNAL.tsv (headers and expected
+ * values from stalwartlabs/mail-parser and SpamAssassin), and one case per MTA format. */
 #include "sm-message.h"
 #include "sm-received.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 /* The Received fields of a header block file, topmost first. */
@@ -88,6 +90,99 @@ static void
 test_expected_shared(void)
 {
   check_expected("data/received");
+}
+
+/* Undoes the escapes of EXTERNAL.tsv: \n \r \t and \\. */
+static char *
+unescape(const char *s)
+{
+  GString *out = g_string_new(NULL);
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      if (*p != '\\' || p[1] == '\0')
+        {
+          g_string_append_c(out, *p);
+          continue;
+        }
+      p++;
+      g_string_append_c(out, *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p == 't' ? '\t' : *p);
+    }
+  return g_string_free(out, FALSE);
+}
+
+/* IPs are compared in one canonical form: compressed IPv6, IPv4-mapped IPv6 as IPv4. */
+static char *
+canonical_ip(const char *ip)
+{
+  g_autoptr(GInetAddress) a = g_inet_address_new_from_string(ip);
+  g_assert_nonnull(a);
+  g_autofree char *s = g_inet_address_to_string(a);
+  if (g_str_has_prefix(s, "::ffff:") && strchr(s + 7, '.') != NULL)
+    return g_strdup(s + 7);
+  return g_steal_pointer(&s);
+}
+
+/* "TLSv1_3" (mail-parser's spelling) as "1.3". */
+static const char *
+mail_parser_version(const char *v)
+{
+  static const char *const names[][2]
+      = { { "TLSv1_0", "1.0" }, { "TLSv1_1", "1.1" }, { "TLSv1_2", "1.2" }, { "TLSv1_3", "1.3" } };
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+    if (strcmp(v, names[i][0]) == 0)
+      return names[i][1];
+  g_assert_not_reached();
+}
+
+/* Rows taken from stalwartlabs/mail-parser and SpamAssassin with their own expected values
+ * (see extra/ATTRIBUTION). Where the header says "TLSv1/SSLv3", their "TLSv1_0" is taken as our
+ * ambiguous (no) version: the text names a cipher's minimum protocol, not the one negotiated. */
+static void
+test_expected_external(void)
+{
+  g_autofree char *tsv
+      = g_test_build_filename(G_TEST_DIST, "data/received/extra", "EXTERNAL.tsv", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true(g_file_get_contents(tsv, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  guint rows = 0;
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      g_auto(GStrv) col = g_strsplit(lines[i], "\t", -1);
+      g_assert_cmpuint(g_strv_length(col), ==, 7);
+      g_autofree char *raw = unescape(col[1]);
+      g_autoptr(SmReceived) r = parse(raw);
+      g_test_message("row %u: %s", i, raw);
+      if (strcmp(col[2], "-") != 0)
+        g_assert_cmpstr(r->by, ==, col[2]);
+      if (strcmp(col[3], "-") != 0)
+        {
+          g_autofree char *want = canonical_ip(col[3]);
+          g_assert_cmpstr(r->ip, ==, want);
+        }
+      if (strcmp(col[4], "-") != 0)
+        {
+          const char *want
+              = strstr(raw, "TLSv1/SSLv3") != NULL ? NULL : mail_parser_version(col[4]);
+          g_assert_cmpstr(r->tls_version, ==, want);
+          g_assert_cmpint(r->tls, ==, SM_RECEIVED_TLS_YES);
+        }
+      if (strcmp(col[5], "-") != 0)
+        {
+          g_assert_cmpstr(r->cipher, ==, col[5]);
+          g_assert_cmpint(r->tls, ==, SM_RECEIVED_TLS_YES);
+        }
+      if (strcmp(col[6], "-") != 0)
+        {
+          g_assert_true(r->has_date);
+          g_assert_cmpint(r->date, ==, g_ascii_strtoll(col[6], NULL, 10));
+        }
+      rows++;
+    }
+  g_test_message("%u external rows checked", rows);
+  g_assert_cmpuint(rows, >, 100);
 }
 
 typedef struct
@@ -209,6 +304,15 @@ static const FormatCase formats[] = {
     "inbound-smtp.us-east-1.amazonaws.com with SMTP id 9abc for u@example.net; Mon, 01 Jan 2024 "
     "10:00:00 +0000 (UTC)",
     "no", NULL, NULL, 0, "unknown", "proto", "amazon-ses" },
+  { "communigate-tls",
+    "from [192.0.2.5] (account alice HELO laptop) by mail.example.net (CommuniGate Pro SMTP 6.3) "
+    "with ESMTP-TLS id 2088434; Mon, 01 Jan 2024 10:00:00 -0500",
+    "yes", NULL, NULL, 0, "unknown", "proto", "communigate" },
+  { "messagelabs",
+    "from mail.example.org (HELO mail.example.org) (192.0.2.1) by "
+    "server-7.tower-123.messagelabs.com "
+    "with AES256-GCM-SHA384 encrypted SMTP; 1 Jan 2024 10:00:00 -0000",
+    "yes", NULL, "AES256-GCM-SHA384", 0, "unknown", "explicit", "qmail" },
   { "local-pickup",
     "by a.example.org (Postfix, from userid 1000) id 4AbC; Mon, 1 Jan 2024 10:00:00 +0000",
     "unknown", NULL, NULL, 0, "unknown", "none", "postfix" },
@@ -322,6 +426,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   sm_message_init();
   g_test_add_func("/received/expected-shared", test_expected_shared);
+  g_test_add_func("/received/expected-external", test_expected_external);
   g_test_add_func("/received/formats", test_formats);
   g_test_add_func("/received/clauses", test_clauses);
   g_test_add_func("/received/obsolete-date", test_obsolete_date);
