@@ -38,6 +38,7 @@ static const SmLimitDef limit_defs[SM_LIMIT_COUNT] = {
   [SM_LIMIT_SMTP_TIMEOUT_SECONDS] = {"smtp-timeout", 300, "idle SMTP client timeout (s)"},
   [SM_LIMIT_UPSTREAM_TIMEOUT_SECONDS] = {"upstream-timeout", 60, "upstream connect/reply timeout (s)"},
   [SM_LIMIT_SMTP_SESSIONS] = {"smtp-sessions", 32, "concurrent SMTP client sessions"},
+  [SM_LIMIT_SMTP_REPLY_LINES] = {"smtp-reply-lines", 100, "lines in one upstream SMTP reply"},
   [SM_LIMIT_CONTROL_REQUEST_BYTES] = {"control-request-bytes", 1 * MiB, "one control-socket request"},
   [SM_LIMIT_BUNDLE_FILES] = {"bundle-files", 1000, "files in one org bundle"},
   [SM_LIMIT_BUNDLE_FILE_BYTES] = {"bundle-file-bytes", 8 * MiB, "one file of an org bundle"},

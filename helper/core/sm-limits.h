@@ -38,6 +38,7 @@ typedef enum {
   SM_LIMIT_SMTP_TIMEOUT_SECONDS, /* idle client */
   SM_LIMIT_UPSTREAM_TIMEOUT_SECONDS, /* upstream connect / reply */
   SM_LIMIT_SMTP_SESSIONS,        /* concurrent client sessions */
+  SM_LIMIT_SMTP_REPLY_LINES,     /* lines in one upstream reply */
   /* control socket (helper/control) */
   SM_LIMIT_CONTROL_REQUEST_BYTES,
   /* org bundles (sm-bundle) */
