@@ -19,10 +19,11 @@
 
 #define STOP_GRACE_SECONDS 10
 
-typedef struct {
+typedef struct
+{
   char *runtime_dir; /* $XDG_RUNTIME_DIR/sealmail */
   char *spool_dir;
-  char *data_dir;    /* $XDG_DATA_HOME/sealmail */
+  char *data_dir; /* $XDG_DATA_HOME/sealmail */
   char *pid_file;
   SmSmtpConfig *config;
   SmSmtpPipeline *pipeline;
@@ -55,11 +56,12 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
 static gboolean
 make_private_dir(const char *dir, GError **error)
 {
-  if (g_mkdir_with_parents(dir, 0700) != 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot create %s: %s"), dir,
-                g_strerror(errno));
-    return FALSE;
-  }
+  if (g_mkdir_with_parents(dir, 0700) != 0)
+    {
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), _("cannot create %s: %s"),
+                  dir, g_strerror(errno));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -70,11 +72,12 @@ clean_spool(const char *dir)
   g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
   const char *name;
   guint removed = 0;
-  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (g_unlink(path) == 0)
-      removed++;
-  }
+  while (d != NULL && (name = g_dir_read_name(d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename(dir, name, NULL);
+      if (g_unlink(path) == 0)
+        removed++;
+    }
   if (removed > 0)
     g_message("event=spool-cleaned files=%u", removed);
 }
@@ -91,16 +94,18 @@ static gboolean
 write_pid_file(Daemon *d, GError **error)
 {
   g_autofree char *old = NULL;
-  if (g_file_get_contents(d->pid_file, &old, NULL, NULL)) {
-    guint64 pid = 0;
-    if (g_ascii_string_to_unsigned(g_strstrip(old), 10, 1, G_MAXINT, &pid, NULL) &&
-        kill((pid_t)pid, 0) == 0 && (pid_t)pid != getpid()) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                  _("sealmaild is already running (pid %" G_GUINT64_FORMAT ", %s)"), pid,
-                  d->pid_file);
-      return FALSE;
+  if (g_file_get_contents(d->pid_file, &old, NULL, NULL))
+    {
+      guint64 pid = 0;
+      if (g_ascii_string_to_unsigned(g_strstrip(old), 10, 1, G_MAXINT, &pid, NULL)
+          && kill((pid_t)pid, 0) == 0 && (pid_t)pid != getpid())
+        {
+          g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+                      _("sealmaild is already running (pid %" G_GUINT64_FORMAT ", %s)"), pid,
+                      d->pid_file);
+          return FALSE;
+        }
     }
-  }
   return store_pid(d, error);
 }
 
@@ -114,8 +119,8 @@ setup(Daemon *d, const char *config_path, GError **error)
   d->spool_dir = g_build_filename(d->runtime_dir, "spool", NULL);
   d->data_dir = g_build_filename(g_get_user_data_dir(), "sealmail", NULL);
   d->pid_file = g_build_filename(d->runtime_dir, "sealmaild.pid", NULL);
-  if (!make_private_dir(d->spool_dir, error) || !make_private_dir(d->data_dir, error) ||
-      !write_pid_file(d, error))
+  if (!make_private_dir(d->spool_dir, error) || !make_private_dir(d->data_dir, error)
+      || !write_pid_file(d, error))
     return FALSE;
   clean_spool(d->spool_dir);
 
@@ -138,22 +143,22 @@ setup(Daemon *d, const char *config_path, GError **error)
     return FALSE;
 
   d->servers = g_ptr_array_new();
-  for (guint i = 0; i < d->config->accounts->len; i++) {
-    const SmSmtpAccount *a = g_ptr_array_index(d->config->accounts, i);
-    SmSmtpServer *srv = sm_smtp_server_new_for_account(a, d->pipeline, d->server_tls,
-                                                       d->config->limits, d->spool_dir, error);
-    if (srv == NULL)
-      return FALSE;
-    g_ptr_array_add(d->servers, srv);
-    g_message("event=listening account=%s address=%s port=%u upstream=%s tls-ca=%s "
-              "pipeline=%s local-cert=%s",
-              a->name, a->listen, sm_smtp_server_get_port(srv), a->upstream_url,
-              a->upstream_ca != NULL ? a->upstream_ca : "system", sm_smtp_pipeline_mode(d->pipeline),
-              cert);
-  }
-  g_message("event=ready config=%s pid=%d", d->config->path != NULL ? d->config->path
-                                                                    : "embedded-default",
-            (int)getpid());
+  for (guint i = 0; i < d->config->accounts->len; i++)
+    {
+      const SmSmtpAccount *a = g_ptr_array_index(d->config->accounts, i);
+      SmSmtpServer *srv = sm_smtp_server_new_for_account(a, d->pipeline, d->server_tls,
+                                                         d->config->limits, d->spool_dir, error);
+      if (srv == NULL)
+        return FALSE;
+      g_ptr_array_add(d->servers, srv);
+      g_message("event=listening account=%s address=%s port=%u upstream=%s tls-ca=%s "
+                "pipeline=%s local-cert=%s",
+                a->name, a->listen, sm_smtp_server_get_port(srv), a->upstream_url,
+                a->upstream_ca != NULL ? a->upstream_ca : "system",
+                sm_smtp_pipeline_mode(d->pipeline), cert);
+    }
+  g_message("event=ready config=%s pid=%d",
+            d->config->path != NULL ? d->config->path : "embedded-default", (int)getpid());
   return TRUE;
 }
 
@@ -171,11 +176,12 @@ static void
 teardown(Daemon *d)
 {
   gboolean idle = TRUE;
-  for (guint i = 0; d->servers != NULL && i < d->servers->len; i++) {
-    SmSmtpServer *srv = g_ptr_array_index(d->servers, i);
-    sm_smtp_server_stop(srv, STOP_GRACE_SECONDS);
-    idle = idle && sm_smtp_server_active_sessions(srv) == 0;
-  }
+  for (guint i = 0; d->servers != NULL && i < d->servers->len; i++)
+    {
+      SmSmtpServer *srv = g_ptr_array_index(d->servers, i);
+      sm_smtp_server_stop(srv, STOP_GRACE_SECONDS);
+      idle = idle && sm_smtp_server_active_sessions(srv) == 0;
+    }
   if (d->pid_file != NULL)
     g_unlink(d->pid_file);
   if (!idle)
@@ -202,13 +208,14 @@ daemonize(int *ready_fd)
   pid_t pid = fork();
   if (pid < 0)
     return -1;
-  if (pid > 0) {
-    char status = 1;
-    close(fds[1]);
-    if (read(fds[0], &status, 1) != 1)
-      status = 1;
-    _exit(status);
-  }
+  if (pid > 0)
+    {
+      char status = 1;
+      close(fds[1]);
+      if (read(fds[0], &status, 1) != 1)
+        status = 1;
+      _exit(status);
+    }
   close(fds[0]);
   setsid();
   *ready_fd = fds[1];
@@ -221,13 +228,13 @@ main(int argc, char **argv)
   g_autofree char *config_path = NULL;
   gboolean foreground = FALSE, print_default = FALSE, version = FALSE;
   GOptionEntry entries[] = {
-    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Read FILE instead of the default"),
-     N_("FILE")},
-    {"foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground, N_("Stay in the foreground"), NULL},
-    {"print-default-config", 0, 0, G_OPTION_ARG_NONE, &print_default,
-     N_("Print the embedded default configuration"), NULL},
-    {"version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL},
-    {NULL},
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Read FILE instead of the default"),
+      N_("FILE") },
+    { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground, N_("Stay in the foreground"), NULL },
+    { "print-default-config", 0, 0, G_OPTION_ARG_NONE, &print_default,
+      N_("Print the embedded default configuration"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version"), NULL },
+    { NULL },
   };
   g_autoptr(GError) error = NULL;
   int ready_fd = -1;
@@ -240,35 +247,40 @@ main(int argc, char **argv)
   g_option_context_set_summary(ctx, _("sealmail's helper daemon: a local SMTP submission proxy "
                                       "that encrypts, or refuses, before anything leaves."));
   g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    fprintf(stderr, "sealmaild: %s\n", error->message);
-    return 2;
-  }
-  if (version || print_default) {
-    fputs(version ? "sealmaild " SM_VERSION "\n" : sm_smtp_config_default_text(), stdout);
-    return 0;
-  }
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    {
+      fprintf(stderr, "sealmaild: %s\n", error->message);
+      return 2;
+    }
+  if (version || print_default)
+    {
+      fputs(version ? "sealmaild " SM_VERSION "\n" : sm_smtp_config_default_text(), stdout);
+      return 0;
+    }
   signal(SIGPIPE, SIG_IGN);
   g_log_set_writer_func(log_writer, NULL, NULL);
 
-  Daemon d = {0};
+  Daemon d = { 0 };
   d.loop = g_main_loop_new(NULL, FALSE);
-  if (!setup(&d, config_path, &error)) {
-    fprintf(stderr, "sealmaild: %s\n", error->message);
-    teardown(&d);
-    return 2;
-  }
-  if (!foreground && daemonize(&ready_fd) != 0) {
-    fprintf(stderr, "sealmaild: cannot start in the background: %s\n", g_strerror(errno));
-    return 2;
-  }
-  if (ready_fd >= 0) {
-    store_pid(&d, NULL); /* the child's own pid */
-    char ok = 0;
-    if (write(ready_fd, &ok, 1) != 1)
+  if (!setup(&d, config_path, &error))
+    {
+      fprintf(stderr, "sealmaild: %s\n", error->message);
+      teardown(&d);
       return 2;
-    close(ready_fd);
-  }
+    }
+  if (!foreground && daemonize(&ready_fd) != 0)
+    {
+      fprintf(stderr, "sealmaild: cannot start in the background: %s\n", g_strerror(errno));
+      return 2;
+    }
+  if (ready_fd >= 0)
+    {
+      store_pid(&d, NULL); /* the child's own pid */
+      char ok = 0;
+      if (write(ready_fd, &ok, 1) != 1)
+        return 2;
+      close(ready_fd);
+    }
   g_unix_signal_add(SIGTERM, on_signal, &d);
   g_unix_signal_add(SIGINT, on_signal, &d);
   g_main_loop_run(d.loop);

@@ -20,7 +20,7 @@
 static void
 set_timeouts(int fd, guint seconds)
 {
-  struct timeval tv = {.tv_sec = seconds, .tv_usec = 0};
+  struct timeval tv = { .tv_sec = seconds, .tv_usec = 0 };
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
@@ -58,15 +58,16 @@ connect_one(const struct addrinfo *ai, guint timeout_seconds)
   set_blocking(fd, FALSE);
   if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
     return fd;
-  if (errno == EINPROGRESS) {
-    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-    int soerr = 0;
-    socklen_t sl = sizeof soerr;
-    int rc = poll(&pfd, 1, (int)MIN(timeout_seconds, 86400u) * 1000);
-    if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
-      return fd;
-    errno = rc == 0 ? ETIMEDOUT : (soerr != 0 ? soerr : errno);
-  }
+  if (errno == EINPROGRESS)
+    {
+      struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+      int soerr = 0;
+      socklen_t sl = sizeof soerr;
+      int rc = poll(&pfd, 1, (int)MIN(timeout_seconds, 86400u) * 1000);
+      if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
+        return fd;
+      errno = rc == 0 ? ETIMEDOUT : (soerr != 0 ? soerr : errno);
+    }
   int saved = errno;
   close(fd);
   errno = saved;
@@ -76,26 +77,29 @@ connect_one(const struct addrinfo *ai, guint timeout_seconds)
 SmNetConn *
 sm_net_conn_connect(const char *host, guint16 port, guint timeout_seconds, GError **error)
 {
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+  struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
   struct addrinfo *res = NULL;
   char service[8];
   int last_errno = ECONNREFUSED;
 
   g_snprintf(service, sizeof service, "%u", port);
   int rc = getaddrinfo(host, service, &hints, &res);
-  if (rc != 0) {
-    g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("cannot resolve %s: %s"), host,
-                gai_strerror(rc));
-    return NULL;
-  }
-  for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-    int fd = connect_one(ai, timeout_seconds);
-    if (fd >= 0) {
-      freeaddrinfo(res);
-      return sm_net_conn_new_fd(fd, timeout_seconds);
+  if (rc != 0)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("cannot resolve %s: %s"), host,
+                  gai_strerror(rc));
+      return NULL;
     }
-    last_errno = errno;
-  }
+  for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+    {
+      int fd = connect_one(ai, timeout_seconds);
+      if (fd >= 0)
+        {
+          freeaddrinfo(res);
+          return sm_net_conn_new_fd(fd, timeout_seconds);
+        }
+      last_errno = errno;
+    }
   freeaddrinfo(res);
   g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("cannot connect to %s port %u: %s"), host,
               port, g_strerror(last_errno));
@@ -107,11 +111,12 @@ sm_net_conn_free(SmNetConn *conn)
 {
   if (conn == NULL)
     return;
-  if (conn->ssl != NULL) {
-    /* A close_notify is polite but must not block a dying session. */
-    SSL_set_quiet_shutdown(conn->ssl, 1);
-    SSL_free(conn->ssl);
-  }
+  if (conn->ssl != NULL)
+    {
+      /* A close_notify is polite but must not block a dying session. */
+      SSL_set_quiet_shutdown(conn->ssl, 1);
+      SSL_free(conn->ssl);
+    }
   if (conn->fd >= 0)
     close(conn->fd);
   sm_net_tls_facts_free(conn->facts);
@@ -136,42 +141,45 @@ fail_ssl(SmNetConn *conn, int ret, GError **error, const char *what)
   int saved_errno = errno;
   unsigned long code = ERR_get_error();
   ERR_clear_error();
-  switch (err) {
-    case SSL_ERROR_ZERO_RETURN:
-      return 0;
-    case SSL_ERROR_WANT_READ:
-    case SSL_ERROR_WANT_WRITE:
-      g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("%s timed out"), what);
-      return -1;
-    case SSL_ERROR_SYSCALL:
-      if (saved_errno == 0)
+  switch (err)
+    {
+      case SSL_ERROR_ZERO_RETURN:
         return 0;
-      return fail_errno(error, saved_errno, what);
-    default:
-      g_set_error(error, SM_ERROR, SM_ERROR_TLS, _("%s failed: TLS error %s"), what,
-                  code != 0 ? ERR_reason_error_string(code) : "unknown");
-      return -1;
-  }
+      case SSL_ERROR_WANT_READ:
+      case SSL_ERROR_WANT_WRITE:
+        g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("%s timed out"), what);
+        return -1;
+      case SSL_ERROR_SYSCALL:
+        if (saved_errno == 0)
+          return 0;
+        return fail_errno(error, saved_errno, what);
+      default:
+        g_set_error(error, SM_ERROR, SM_ERROR_TLS, _("%s failed: TLS error %s"), what,
+                    code != 0 ? ERR_reason_error_string(code) : "unknown");
+        return -1;
+    }
 }
 
 gssize
 sm_net_conn_read(SmNetConn *conn, void *buf, gsize len, GError **error)
 {
   g_return_val_if_fail(conn != NULL && buf != NULL, -1);
-  if (conn->ssl != NULL) {
-    size_t got = 0;
-    int ret = SSL_read_ex(conn->ssl, buf, len, &got);
-    if (ret > 0)
-      return (gssize)got;
-    return fail_ssl(conn, ret, error, _("reading"));
-  }
-  for (;;) {
-    ssize_t n = recv(conn->fd, buf, len, 0);
-    if (n >= 0)
-      return n;
-    if (errno != EINTR)
-      return fail_errno(error, errno, _("reading"));
-  }
+  if (conn->ssl != NULL)
+    {
+      size_t got = 0;
+      int ret = SSL_read_ex(conn->ssl, buf, len, &got);
+      if (ret > 0)
+        return (gssize)got;
+      return fail_ssl(conn, ret, error, _("reading"));
+    }
+  for (;;)
+    {
+      ssize_t n = recv(conn->fd, buf, len, 0);
+      if (n >= 0)
+        return n;
+      if (errno != EINTR)
+        return fail_errno(error, errno, _("reading"));
+    }
 }
 
 gboolean
@@ -179,27 +187,30 @@ sm_net_conn_write_all(SmNetConn *conn, const void *buf, gsize len, GError **erro
 {
   const char *p = buf;
   g_return_val_if_fail(conn != NULL, FALSE);
-  while (len > 0) {
-    if (conn->ssl != NULL) {
-      size_t put = 0;
-      int ret = SSL_write_ex(conn->ssl, p, len, &put);
-      if (ret <= 0) {
-        if (fail_ssl(conn, ret, error, _("writing")) == 0)
-          g_set_error(error, SM_ERROR, SM_ERROR_IO, _("writing failed: connection closed"));
-        return FALSE;
-      }
-      p += put;
-      len -= put;
-      continue;
+  while (len > 0)
+    {
+      if (conn->ssl != NULL)
+        {
+          size_t put = 0;
+          int ret = SSL_write_ex(conn->ssl, p, len, &put);
+          if (ret <= 0)
+            {
+              if (fail_ssl(conn, ret, error, _("writing")) == 0)
+                g_set_error(error, SM_ERROR, SM_ERROR_IO, _("writing failed: connection closed"));
+              return FALSE;
+            }
+          p += put;
+          len -= put;
+          continue;
+        }
+      ssize_t n = send(conn->fd, p, len, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return fail_errno(error, errno, _("writing")) == 0;
+      p += n;
+      len -= (gsize)n;
     }
-    ssize_t n = send(conn->fd, p, len, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return fail_errno(error, errno, _("writing")) == 0;
-    p += n;
-    len -= (gsize)n;
-  }
   return TRUE;
 }
 

@@ -6,7 +6,8 @@
 
 #define READ_CHUNK 16384
 
-struct _SmNetLineReader {
+struct _SmNetLineReader
+{
   SmNetConn *conn;
   gsize max_line;
   char *buf;
@@ -52,29 +53,33 @@ cut(SmNetLineReader *r, const char **line, gsize *len, SmNetLineEnd *end)
   gsize avail = r->end - r->start;
   gsize scan = MIN(avail, r->max_line + 2);
   const char *p = r->start < r->end ? memchr(r->buf + r->start, '\n', scan) : NULL;
-  if (p != NULL) {
-    gsize n = (gsize)(p - (r->buf + r->start));
-    gboolean cr = n > 0 && p[-1] == '\r';
-    if (n - (cr ? 1 : 0) <= r->max_line) {
-      *end = cr ? SM_NET_LINE_END_CRLF : SM_NET_LINE_END_LF;
-      emit(r, n - (cr ? 1 : 0), n + 1, line, len);
+  if (p != NULL)
+    {
+      gsize n = (gsize)(p - (r->buf + r->start));
+      gboolean cr = n > 0 && p[-1] == '\r';
+      if (n - (cr ? 1 : 0) <= r->max_line)
+        {
+          *end = cr ? SM_NET_LINE_END_CRLF : SM_NET_LINE_END_LF;
+          emit(r, n - (cr ? 1 : 0), n + 1, line, len);
+          return TRUE;
+        }
+    }
+  if (avail >= r->max_line)
+    {
+      gsize take = r->max_line;
+      /* Keep a CR that may start the CR LF of this line for the next piece. */
+      if (r->buf[r->start + take - 1] == '\r')
+        take--;
+      *end = SM_NET_LINE_END_NONE;
+      emit(r, take, take, line, len);
       return TRUE;
     }
-  }
-  if (avail >= r->max_line) {
-    gsize take = r->max_line;
-    /* Keep a CR that may start the CR LF of this line for the next piece. */
-    if (r->buf[r->start + take - 1] == '\r')
-      take--;
-    *end = SM_NET_LINE_END_NONE;
-    emit(r, take, take, line, len);
-    return TRUE;
-  }
-  if (r->eof && avail > 0) {
-    *end = SM_NET_LINE_END_NONE;
-    emit(r, avail, avail, line, len);
-    return TRUE;
-  }
+  if (r->eof && avail > 0)
+    {
+      *end = SM_NET_LINE_END_NONE;
+      emit(r, avail, avail, line, len);
+      return TRUE;
+    }
   return FALSE;
 }
 
@@ -83,24 +88,26 @@ sm_net_line_read(SmNetLineReader *r, const char **line, gsize *len, SmNetLineEnd
                  GError **error)
 {
   g_return_val_if_fail(r != NULL && line != NULL && len != NULL && end != NULL, FALSE);
-  for (;;) {
-    if (cut(r, line, len, end))
-      return TRUE;
-    if (r->eof)
-      return FALSE;
-    /* Move the unread tail to the front; the previous line handed out is no longer valid. */
-    if (r->start > 0) {
-      memmove(r->buf, r->buf + r->start, r->end - r->start);
-      r->end -= r->start;
-      r->start = 0;
+  for (;;)
+    {
+      if (cut(r, line, len, end))
+        return TRUE;
+      if (r->eof)
+        return FALSE;
+      /* Move the unread tail to the front; the previous line handed out is no longer valid. */
+      if (r->start > 0)
+        {
+          memmove(r->buf, r->buf + r->start, r->end - r->start);
+          r->end -= r->start;
+          r->start = 0;
+        }
+      gssize n = sm_net_conn_read(r->conn, r->buf + r->end, r->size - r->end, error);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        r->eof = TRUE;
+      r->end += (gsize)n;
     }
-    gssize n = sm_net_conn_read(r->conn, r->buf + r->end, r->size - r->end, error);
-    if (n < 0)
-      return FALSE;
-    if (n == 0)
-      r->eof = TRUE;
-    r->end += (gsize)n;
-  }
 }
 
 gsize

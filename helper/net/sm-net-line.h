@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   SM_NET_LINE_END_CRLF, /* the line ended with CR LF */
   SM_NET_LINE_END_LF,   /* the line ended with a bare LF */
   SM_NET_LINE_END_NONE, /* a piece of a longer line, or the last bytes before end of stream */
@@ -23,8 +24,8 @@ void sm_net_line_reader_free(SmNetLineReader *reader);
 /* Reads the next line. Returns FALSE with @error on failure, and FALSE without an error at the
  * end of the stream. *@line points into the reader's buffer (valid until the next call) and is
  * *@len bytes long without the line terminator. */
-gboolean sm_net_line_read(SmNetLineReader *reader, const char **line, gsize *len,
-                          SmNetLineEnd *end, GError **error);
+gboolean sm_net_line_read(SmNetLineReader *reader, const char **line, gsize *len, SmNetLineEnd *end,
+                          GError **error);
 /* Bytes received but not yet returned (a client that pipelines after STARTTLS). */
 gsize sm_net_line_reader_buffered(const SmNetLineReader *reader);
 /* Drops buffered bytes: after STARTTLS nothing sent in clear text may be read as TLS data. */

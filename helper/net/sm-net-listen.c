@@ -11,7 +11,8 @@
 
 /* What session threads share with the listener; reference-counted so that a thread still
  * finishing after sm_net_listener_free() never touches freed memory. */
-typedef struct {
+typedef struct
+{
   GMutex lock;
   GCond idle;
   GPtrArray *active; /* SmNetConn* of running sessions */
@@ -20,7 +21,8 @@ typedef struct {
   guint timeout;
 } Shared;
 
-struct _SmNetListener {
+struct _SmNetListener
+{
   GSocketService *service;
   Shared *shared;
   guint max_sessions;
@@ -30,7 +32,8 @@ struct _SmNetListener {
   guint16 port;
 };
 
-typedef struct {
+typedef struct
+{
   Shared *shared;
   SmNetConn *conn;
   char *peer;
@@ -58,19 +61,21 @@ sm_net_parse_host_port(const char *spec, char **host, guint16 *port, GError **er
   gsize host_len = colon != NULL ? (gsize)(colon - spec) : 0;
   guint64 value = 0;
 
-  if (spec[0] == '[') {
-    const char *close = strchr(spec, ']');
-    if (close == NULL || close[1] != ':')
-      colon = NULL;
-    host_start = spec + 1;
-    host_len = close != NULL ? (gsize)(close - host_start) : 0;
-  }
-  if (colon == NULL || host_len == 0 ||
-      !g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT16, &value, NULL)) {
-    g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
-                _("'%s' is not HOST:PORT (for example 127.0.0.1:1587)"), spec);
-    return FALSE;
-  }
+  if (spec[0] == '[')
+    {
+      const char *close = strchr(spec, ']');
+      if (close == NULL || close[1] != ':')
+        colon = NULL;
+      host_start = spec + 1;
+      host_len = close != NULL ? (gsize)(close - host_start) : 0;
+    }
+  if (colon == NULL || host_len == 0
+      || !g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
+                  _("'%s' is not HOST:PORT (for example 127.0.0.1:1587)"), spec);
+      return FALSE;
+    }
   *host = g_strndup(host_start, host_len);
   *port = (guint16)value;
   return TRUE;
@@ -84,10 +89,11 @@ listen_address(const char *spec, GError **error)
   if (!sm_net_parse_host_port(spec, &host, &port, error))
     return NULL;
   /* Never ask a resolver which address "localhost" is: a listener must not depend on DNS. */
-  if (g_ascii_strcasecmp(host, "localhost") == 0) {
-    g_free(host);
-    host = g_strdup("127.0.0.1");
-  }
+  if (g_ascii_strcasecmp(host, "localhost") == 0)
+    {
+      g_free(host);
+      host = g_strdup("127.0.0.1");
+    }
   GSocketAddress *addr = g_inet_socket_address_new_from_string(host, port);
   if (addr == NULL)
     g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
@@ -146,20 +152,22 @@ on_incoming(GSocketService *service, GSocketConnection *connection, GObject *sou
   gboolean loopback = FALSE;
   g_autofree char *peer = peer_string(connection, &loopback);
 
-  if (!loopback && !listener->allow_remote) {
-    g_message("event=refused peer=%s reason=not-loopback", peer);
-    refuse(connection, listener->remote_reply);
-    return TRUE;
-  }
+  if (!loopback && !listener->allow_remote)
+    {
+      g_message("event=refused peer=%s reason=not-loopback", peer);
+      refuse(connection, listener->remote_reply);
+      return TRUE;
+    }
   g_mutex_lock(&shared->lock);
   gboolean busy = shared->active->len >= listener->max_sessions;
   g_mutex_unlock(&shared->lock);
-  if (busy) {
-    g_message("event=refused peer=%s reason=too-many-sessions limit=%u", peer,
-              listener->max_sessions);
-    refuse(connection, listener->busy_reply);
-    return TRUE;
-  }
+  if (busy)
+    {
+      g_message("event=refused peer=%s reason=too-many-sessions limit=%u", peer,
+                listener->max_sessions);
+      refuse(connection, listener->busy_reply);
+      return TRUE;
+    }
 
   int fd = dup(g_socket_get_fd(g_socket_connection_get_socket(connection)));
   g_io_stream_close(G_IO_STREAM(connection), NULL, NULL);
@@ -174,24 +182,25 @@ on_incoming(GSocketService *service, GSocketConnection *connection, GObject *sou
   g_mutex_unlock(&shared->lock);
   g_autoptr(GError) error = NULL;
   GThread *thread = g_thread_try_new("session", session_thread, start, &error);
-  if (thread == NULL) {
-    g_warning("event=thread-failed error=\"%s\"", error->message);
-    g_mutex_lock(&shared->lock);
-    g_ptr_array_remove_fast(shared->active, start->conn);
-    g_mutex_unlock(&shared->lock);
-    sm_net_conn_free(start->conn);
-    g_free(start->peer);
-    g_free(start);
-    shared_unref(shared);
-    return TRUE;
-  }
+  if (thread == NULL)
+    {
+      g_warning("event=thread-failed error=\"%s\"", error->message);
+      g_mutex_lock(&shared->lock);
+      g_ptr_array_remove_fast(shared->active, start->conn);
+      g_mutex_unlock(&shared->lock);
+      sm_net_conn_free(start->conn);
+      g_free(start->peer);
+      g_free(start);
+      shared_unref(shared);
+      return TRUE;
+    }
   g_thread_unref(thread);
   return TRUE;
 }
 
 SmNetListener *
-sm_net_listener_new(const SmNetListenerOptions *options, SmNetSessionFunc func,
-                    gpointer user_data, GError **error)
+sm_net_listener_new(const SmNetListenerOptions *options, SmNetSessionFunc func, gpointer user_data,
+                    GError **error)
 {
   g_autoptr(GSocketAddress) addr = listen_address(options->address, error);
   if (addr == NULL)
@@ -199,10 +208,11 @@ sm_net_listener_new(const SmNetListenerOptions *options, SmNetSessionFunc func,
   g_autoptr(GSocketService) service = g_socket_service_new();
   g_autoptr(GSocketAddress) effective = NULL;
   if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service), addr, G_SOCKET_TYPE_STREAM,
-                                     G_SOCKET_PROTOCOL_TCP, NULL, &effective, error)) {
-    g_prefix_error(error, _("cannot listen on %s: "), options->address);
-    return NULL;
-  }
+                                     G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+    {
+      g_prefix_error(error, _("cannot listen on %s: "), options->address);
+      return NULL;
+    }
 
   SmNetListener *listener = g_new0(SmNetListener, 1);
   listener->shared = g_atomic_rc_box_new0(Shared);

@@ -14,7 +14,8 @@ typedef struct _SmNetListener SmNetListener;
  * printable "address:port" of the client. */
 typedef void (*SmNetSessionFunc)(SmNetConn *conn, const char *peer, gpointer user_data);
 
-typedef struct {
+typedef struct
+{
   const char *address;      /* "127.0.0.1:1587", "[::1]:1587", "localhost:1587" */
   guint max_sessions;       /* further clients get @busy_reply and are closed */
   const char *busy_reply;   /* protocol text sent to a client over the limit, e.g. "421 ..." */

@@ -4,7 +4,8 @@
 #include "sm-net-conn.h"
 #include "sm-net-tls.h"
 
-struct _SmNetConn {
+struct _SmNetConn
+{
   int fd;
   SSL *ssl;             /* NULL until TLS is started */
   guint timeout;        /* seconds, for every read and write */

@@ -12,7 +12,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   char *version;     /* "1.2", "1.3" */
   char *cipher;      /* e.g. "TLS_AES_256_GCM_SHA384" */
   char *cert_sha256; /* lower-case hex SHA-256 of the peer's certificate (DER), or NULL */
@@ -27,8 +28,7 @@ SSL_CTX *sm_net_tls_client_context_new(const char *ca_file, GError **error);
 gboolean sm_net_tls_connect(SmNetConn *conn, SSL_CTX *ctx, const char *host, GError **error);
 
 /* A server context from PEM files. */
-SSL_CTX *sm_net_tls_server_context_new(const char *cert_file, const char *key_file,
-                                       GError **error);
+SSL_CTX *sm_net_tls_server_context_new(const char *cert_file, const char *key_file, GError **error);
 gboolean sm_net_tls_accept(SmNetConn *conn, SSL_CTX *ctx, GError **error);
 
 /* Creates (once) a self-signed certificate for localhost, 127.0.0.1 and ::1 in @dir

@@ -8,16 +8,16 @@
 
 #define ACCOUNT_PREFIX "account:"
 
-static const char default_text[] =
-  "# sealmail's embedded default configuration (sealmaild --print-default-config).\n"
-  "# Copy it to $XDG_CONFIG_HOME/sealmail/sealmail.conf and set your provider's server.\n"
-  "[account:default]\n"
-  "smtp-listen = 127.0.0.1:1587\n"
-  "smtp-upstream = smtp+starttls://localhost:587\n"
-  "smtp-starttls = true\n"
-  "\n"
-  "[policy]\n"
-  "sensitive-action = block\n";
+static const char default_text[]
+    = "# sealmail's embedded default configuration (sealmaild --print-default-config).\n"
+      "# Copy it to $XDG_CONFIG_HOME/sealmail/sealmail.conf and set your provider's server.\n"
+      "[account:default]\n"
+      "smtp-listen = 127.0.0.1:1587\n"
+      "smtp-upstream = smtp+starttls://localhost:587\n"
+      "smtp-starttls = true\n"
+      "\n"
+      "[policy]\n"
+      "sensitive-action = block\n";
 
 const char *
 sm_smtp_config_default_text(void)
@@ -57,8 +57,8 @@ get_bool(GKeyFile *kf, const char *group, const char *key, gboolean def, GError 
     return def;
   gboolean v = g_key_file_get_boolean(kf, group, key, &local);
   if (local != NULL)
-    g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT, _("[%s] %s must be true or false"),
-                group, key);
+    g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT, _("[%s] %s must be true or false"), group,
+                key);
   return v;
 }
 
@@ -68,8 +68,8 @@ resolve_path(const char *value, const char *config_dir)
   if (value == NULL || value[0] == '\0')
     return NULL;
   g_autofree char *expanded = value[0] == '~' && (value[1] == '/' || value[1] == '\0')
-                                ? g_build_filename(g_get_home_dir(), value + 1, NULL)
-                                : g_strdup(value);
+                                  ? g_build_filename(g_get_home_dir(), value + 1, NULL)
+                                  : g_strdup(value);
   if (g_path_is_absolute(expanded))
     return g_steal_pointer(&expanded);
   return g_build_filename(config_dir, expanded, NULL);
@@ -95,11 +95,12 @@ account_new(GKeyFile *kf, const char *group, const char *config_dir, GError **er
                 group);
   if (local == NULL)
     sm_smtp_upstream_parse_url(a->upstream_url, &a->upstream, &local);
-  if (local != NULL) {
-    g_propagate_error(error, g_steal_pointer(&local));
-    account_free(a);
-    return NULL;
-  }
+  if (local != NULL)
+    {
+      g_propagate_error(error, g_steal_pointer(&local));
+      account_free(a);
+      return NULL;
+    }
   return a;
 }
 
@@ -119,22 +120,25 @@ static gboolean
 read_keyfile(SmSmtpConfig *config, const char *path, GError **error)
 {
   g_autofree char *user_path = NULL;
-  if (path == NULL) {
-    user_path = g_build_filename(g_get_user_config_dir(), "sealmail", "sealmail.conf", NULL);
-    if (g_file_test(user_path, G_FILE_TEST_EXISTS))
-      path = user_path;
-  }
-  if (path == NULL) {
-    if (!g_key_file_load_from_data(config->keyfile, default_text, sizeof default_text - 1,
-                                   G_KEY_FILE_KEEP_COMMENTS, error))
+  if (path == NULL)
+    {
+      user_path = g_build_filename(g_get_user_config_dir(), "sealmail", "sealmail.conf", NULL);
+      if (g_file_test(user_path, G_FILE_TEST_EXISTS))
+        path = user_path;
+    }
+  if (path == NULL)
+    {
+      if (!g_key_file_load_from_data(config->keyfile, default_text, sizeof default_text - 1,
+                                     G_KEY_FILE_KEEP_COMMENTS, error))
+        return FALSE;
+      apply_environment(config->keyfile);
+      return TRUE;
+    }
+  if (!g_key_file_load_from_file(config->keyfile, path, G_KEY_FILE_NONE, error))
+    {
+      g_prefix_error(error, _("cannot read configuration %s: "), path);
       return FALSE;
-    apply_environment(config->keyfile);
-    return TRUE;
-  }
-  if (!g_key_file_load_from_file(config->keyfile, path, G_KEY_FILE_NONE, error)) {
-    g_prefix_error(error, _("cannot read configuration %s: "), path);
-    return FALSE;
-  }
+    }
   config->path = g_strdup(path);
   return TRUE;
 }
@@ -152,26 +156,30 @@ sm_smtp_config_load(const char *path, GError **error)
     return NULL;
 
   g_autofree char *config_dir = config->path != NULL
-                                  ? g_path_get_dirname(config->path)
-                                  : g_build_filename(g_get_user_config_dir(), "sealmail", NULL);
+                                    ? g_path_get_dirname(config->path)
+                                    : g_build_filename(g_get_user_config_dir(), "sealmail", NULL);
   g_auto(GStrv) groups = g_key_file_get_groups(config->keyfile, NULL);
-  for (guint i = 0; groups[i] != NULL; i++) {
-    if (!g_str_has_prefix(groups[i], ACCOUNT_PREFIX) ||
-        !g_key_file_has_key(config->keyfile, groups[i], "smtp-listen", NULL))
-      continue;
-    SmSmtpAccount *a = account_new(config->keyfile, groups[i], config_dir, error);
-    if (a == NULL) {
-      g_prefix_error(error, "%s: ", config->path != NULL ? config->path : _("embedded default"));
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      if (!g_str_has_prefix(groups[i], ACCOUNT_PREFIX)
+          || !g_key_file_has_key(config->keyfile, groups[i], "smtp-listen", NULL))
+        continue;
+      SmSmtpAccount *a = account_new(config->keyfile, groups[i], config_dir, error);
+      if (a == NULL)
+        {
+          g_prefix_error(error,
+                         "%s: ", config->path != NULL ? config->path : _("embedded default"));
+          return NULL;
+        }
+      g_ptr_array_add(config->accounts, a);
+    }
+  if (config->accounts->len == 0)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_NOT_FOUND,
+                  _("%s has no [account:NAME] group with smtp-listen; see sealmaild "
+                    "--print-default-config"),
+                  config->path != NULL ? config->path : _("the configuration"));
       return NULL;
     }
-    g_ptr_array_add(config->accounts, a);
-  }
-  if (config->accounts->len == 0) {
-    g_set_error(error, SM_ERROR, SM_ERROR_NOT_FOUND,
-                _("%s has no [account:NAME] group with smtp-listen; see sealmaild "
-                  "--print-default-config"),
-                config->path != NULL ? config->path : _("the configuration"));
-    return NULL;
-  }
   return g_steal_pointer(&config);
 }

@@ -19,7 +19,8 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   char *name;
   char *listen;
   char *upstream_url;
@@ -29,9 +30,10 @@ typedef struct {
   gboolean allow_remote;
 } SmSmtpAccount;
 
-typedef struct {
-  GKeyFile *keyfile; /* the whole configuration, for the engine's [policy] and other groups */
-  char *path;        /* the file read, or NULL for the embedded default */
+typedef struct
+{
+  GKeyFile *keyfile;   /* the whole configuration, for the engine's [policy] and other groups */
+  char *path;          /* the file read, or NULL for the embedded default */
   GPtrArray *accounts; /* of SmSmtpAccount*, those with smtp-listen */
   SmLimits *limits;
 } SmSmtpConfig;

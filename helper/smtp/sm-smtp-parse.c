@@ -9,17 +9,20 @@
 #define MAX_PATH_OCTETS 256
 #define MAX_MECHANISM 20
 
-typedef struct {
+typedef struct
+{
   const char *name;
   SmSmtpVerb verb;
 } VerbName;
 
 static const VerbName verbs[] = {
-  {"HELO", SM_SMTP_VERB_HELO}, {"EHLO", SM_SMTP_VERB_EHLO}, {"STARTTLS", SM_SMTP_VERB_STARTTLS},
-  {"AUTH", SM_SMTP_VERB_AUTH}, {"MAIL", SM_SMTP_VERB_MAIL}, {"RCPT", SM_SMTP_VERB_RCPT},
-  {"DATA", SM_SMTP_VERB_DATA}, {"RSET", SM_SMTP_VERB_RSET}, {"NOOP", SM_SMTP_VERB_NOOP},
-  {"QUIT", SM_SMTP_VERB_QUIT}, {"HELP", SM_SMTP_VERB_HELP}, {"VRFY", SM_SMTP_VERB_VRFY},
-  {"EXPN", SM_SMTP_VERB_EXPN}, {"BDAT", SM_SMTP_VERB_BDAT},
+  { "HELO", SM_SMTP_VERB_HELO },         { "EHLO", SM_SMTP_VERB_EHLO },
+  { "STARTTLS", SM_SMTP_VERB_STARTTLS }, { "AUTH", SM_SMTP_VERB_AUTH },
+  { "MAIL", SM_SMTP_VERB_MAIL },         { "RCPT", SM_SMTP_VERB_RCPT },
+  { "DATA", SM_SMTP_VERB_DATA },         { "RSET", SM_SMTP_VERB_RSET },
+  { "NOOP", SM_SMTP_VERB_NOOP },         { "QUIT", SM_SMTP_VERB_QUIT },
+  { "HELP", SM_SMTP_VERB_HELP },         { "VRFY", SM_SMTP_VERB_VRFY },
+  { "EXPN", SM_SMTP_VERB_EXPN },         { "BDAT", SM_SMTP_VERB_BDAT },
 };
 
 const char *
@@ -53,11 +56,12 @@ sm_smtp_command_clear(SmSmtpCommand *cmd)
 const SmSmtpParam *
 sm_smtp_command_param(const SmSmtpCommand *cmd, const char *keyword)
 {
-  for (guint i = 0; cmd->params != NULL && i < cmd->params->len; i++) {
-    const SmSmtpParam *p = g_ptr_array_index(cmd->params, i);
-    if (g_ascii_strcasecmp(p->keyword, keyword) == 0)
-      return p;
-  }
+  for (guint i = 0; cmd->params != NULL && i < cmd->params->len; i++)
+    {
+      const SmSmtpParam *p = g_ptr_array_index(cmd->params, i);
+      if (g_ascii_strcasecmp(p->keyword, keyword) == 0)
+        return p;
+    }
   return NULL;
 }
 
@@ -76,29 +80,38 @@ local_part_ok(const char *s, gsize len, gboolean utf8)
 {
   if (len == 0)
     return FALSE;
-  if (s[0] == '"') {
-    /* quoted-string: qtextSMTP / quoted-pairSMTP, closed exactly at the end */
-    gsize i = 1;
-    for (; i < len && s[i] != '"'; i++) {
-      guchar c = (guchar)s[i];
-      if (c == '\\') {
-        if (++i >= len || (guchar)s[i] < 32 || (guchar)s[i] == 127)
-          return FALSE;
-      } else if (c < 32 || c == 127 || (c >= 0x80 && !utf8)) {
-        return FALSE;
-      }
+  if (s[0] == '"')
+    {
+      /* quoted-string: qtextSMTP / quoted-pairSMTP, closed exactly at the end */
+      gsize i = 1;
+      for (; i < len && s[i] != '"'; i++)
+        {
+          guchar c = (guchar)s[i];
+          if (c == '\\')
+            {
+              if (++i >= len || (guchar)s[i] < 32 || (guchar)s[i] == 127)
+                return FALSE;
+            }
+          else if (c < 32 || c == 127 || (c >= 0x80 && !utf8))
+            {
+              return FALSE;
+            }
+        }
+      return i == len - 1;
     }
-    return i == len - 1;
-  }
   /* dot-atom: no leading, trailing or doubled dot */
-  for (gsize i = 0; i < len; i++) {
-    if (s[i] == '.') {
-      if (i == 0 || i == len - 1 || s[i - 1] == '.')
-        return FALSE;
-    } else if (!is_atext((guchar)s[i], utf8)) {
-      return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (s[i] == '.')
+        {
+          if (i == 0 || i == len - 1 || s[i - 1] == '.')
+            return FALSE;
+        }
+      else if (!is_atext((guchar)s[i], utf8))
+        {
+          return FALSE;
+        }
     }
-  }
   return TRUE;
 }
 
@@ -107,29 +120,36 @@ domain_ok(const char *s, gsize len, gboolean utf8)
 {
   if (len == 0 || len > 255)
     return FALSE;
-  if (s[0] == '[') {
-    /* address-literal: printable, no brackets or backslash inside */
-    if (len < 3 || s[len - 1] != ']')
-      return FALSE;
-    for (gsize i = 1; i < len - 1; i++)
-      if ((guchar)s[i] <= 32 || (guchar)s[i] >= 127 || s[i] == '[' || s[i] == ']' || s[i] == '\\')
+  if (s[0] == '[')
+    {
+      /* address-literal: printable, no brackets or backslash inside */
+      if (len < 3 || s[len - 1] != ']')
         return FALSE;
-    return TRUE;
-  }
-  gsize label = 0;
-  for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar)s[i];
-    if (c == '.') {
-      if (label == 0 || s[i - 1] == '-')
-        return FALSE;
-      label = 0;
-    } else if (g_ascii_isalnum(c) || (c == '-' && label > 0) || (c >= 0x80 && utf8)) {
-      if (++label > 63)
-        return FALSE;
-    } else {
-      return FALSE;
+      for (gsize i = 1; i < len - 1; i++)
+        if ((guchar)s[i] <= 32 || (guchar)s[i] >= 127 || s[i] == '[' || s[i] == ']' || s[i] == '\\')
+          return FALSE;
+      return TRUE;
     }
-  }
+  gsize label = 0;
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar)s[i];
+      if (c == '.')
+        {
+          if (label == 0 || s[i - 1] == '-')
+            return FALSE;
+          label = 0;
+        }
+      else if (g_ascii_isalnum(c) || (c == '-' && label > 0) || (c >= 0x80 && utf8))
+        {
+          if (++label > 63)
+            return FALSE;
+        }
+      else
+        {
+          return FALSE;
+        }
+    }
   return label > 0 && s[len - 1] != '-';
 }
 
@@ -145,8 +165,8 @@ sm_smtp_address_is_valid(const char *address, gboolean utf8)
   const char *at = strrchr(address, '@');
   if (at == NULL)
     return FALSE;
-  return local_part_ok(address, (gsize)(at - address), utf8) &&
-         domain_ok(at + 1, len - (gsize)(at - address) - 1, utf8);
+  return local_part_ok(address, (gsize)(at - address), utf8)
+         && domain_ok(at + 1, len - (gsize)(at - address) - 1, utf8);
 }
 
 /* Parses "<path>" at @s; returns the bytes used (0 = syntax error) and the address in *@out. A
@@ -157,28 +177,31 @@ parse_path(const char *s, gsize len, char **out)
   if (len < 2 || s[0] != '<')
     return 0;
   gsize i = 1;
-  if (i < len && s[i] == '@') {
-    const char *colon = memchr(s + i, ':', len - i);
-    const char *close = memchr(s + i, '>', len - i);
-    if (colon == NULL || (close != NULL && close < colon))
-      return 0;
-    i = (gsize)(colon - s) + 1;
-  }
+  if (i < len && s[i] == '@')
+    {
+      const char *colon = memchr(s + i, ':', len - i);
+      const char *close = memchr(s + i, '>', len - i);
+      if (colon == NULL || (close != NULL && close < colon))
+        return 0;
+      i = (gsize)(colon - s) + 1;
+    }
   gsize start = i;
   gboolean quoted = FALSE;
-  for (; i < len; i++) {
-    char c = s[i];
-    if (quoted && c == '\\') {
-      i++;
-      continue;
+  for (; i < len; i++)
+    {
+      char c = s[i];
+      if (quoted && c == '\\')
+        {
+          i++;
+          continue;
+        }
+      if (c == '"')
+        quoted = !quoted;
+      else if (c == '>' && !quoted)
+        break;
+      else if (!quoted && (c == ' ' || c == '<'))
+        return 0;
     }
-    if (c == '"')
-      quoted = !quoted;
-    else if (c == '>' && !quoted)
-      break;
-    else if (!quoted && (c == ' ' || c == '<'))
-      return 0;
-  }
   if (i >= len || i - start > MAX_PATH_OCTETS - 2)
     return 0;
   *out = g_strndup(s + start, i - start);
@@ -201,11 +224,12 @@ value_ok(const char *s, gsize len)
 {
   if (len == 0)
     return FALSE;
-  for (gsize i = 0; i < len; i++) {
-    guchar c = (guchar)s[i];
-    if (c < 33 || c == '=' || c == 127)
-      return FALSE;
-  }
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar)s[i];
+      if (c < 33 || c == '=' || c == 127)
+        return FALSE;
+    }
   return g_utf8_validate(s, (gssize)len, NULL);
 }
 
@@ -214,23 +238,25 @@ static gboolean
 parse_params(const char *s, gsize len, GPtrArray *params)
 {
   gsize i = 0;
-  while (i < len) {
-    if (s[i] == ' ') {
-      i++;
-      continue;
+  while (i < len)
+    {
+      if (s[i] == ' ')
+        {
+          i++;
+          continue;
+        }
+      const char *sp = memchr(s + i, ' ', len - i);
+      gsize end = sp != NULL ? (gsize)(sp - s) : len;
+      const char *eq = memchr(s + i, '=', end - i);
+      gsize kw_end = eq != NULL ? (gsize)(eq - s) : end;
+      if (!keyword_ok(s + i, kw_end - i) || (eq != NULL && !value_ok(eq + 1, end - kw_end - 1)))
+        return FALSE;
+      SmSmtpParam *p = g_new0(SmSmtpParam, 1);
+      p->keyword = g_ascii_strup(s + i, (gssize)(kw_end - i));
+      p->value = eq != NULL ? g_strndup(eq + 1, end - kw_end - 1) : NULL;
+      g_ptr_array_add(params, p);
+      i = end;
     }
-    const char *sp = memchr(s + i, ' ', len - i);
-    gsize end = sp != NULL ? (gsize)(sp - s) : len;
-    const char *eq = memchr(s + i, '=', end - i);
-    gsize kw_end = eq != NULL ? (gsize)(eq - s) : end;
-    if (!keyword_ok(s + i, kw_end - i) || (eq != NULL && !value_ok(eq + 1, end - kw_end - 1)))
-      return FALSE;
-    SmSmtpParam *p = g_new0(SmSmtpParam, 1);
-    p->keyword = g_ascii_strup(s + i, (gssize)(kw_end - i));
-    p->value = eq != NULL ? g_strndup(eq + 1, end - kw_end - 1) : NULL;
-    g_ptr_array_add(params, p);
-    i = end;
-  }
   return TRUE;
 }
 
@@ -239,29 +265,33 @@ parse_mail_rcpt(const char *args, gsize len, const char *prefix, SmSmtpCommand *
                 const char **why)
 {
   gsize plen = strlen(prefix);
-  if (len < plen || g_ascii_strncasecmp(args, prefix, plen) != 0) {
-    *why = cmd->verb == SM_SMTP_VERB_MAIL ? "Syntax: MAIL FROM:<address> [parameters]"
-                                          : "Syntax: RCPT TO:<address> [parameters]";
-    return SM_SMTP_PARSE_SYNTAX;
-  }
+  if (len < plen || g_ascii_strncasecmp(args, prefix, plen) != 0)
+    {
+      *why = cmd->verb == SM_SMTP_VERB_MAIL ? "Syntax: MAIL FROM:<address> [parameters]"
+                                            : "Syntax: RCPT TO:<address> [parameters]";
+      return SM_SMTP_PARSE_SYNTAX;
+    }
   gsize i = plen;
   while (i < len && args[i] == ' ') /* not in RFC 5321, but common */
     i++;
   gsize used = parse_path(args + i, len - i, &cmd->path);
-  if (used == 0) {
-    *why = "Bad address syntax: use <local@domain>";
-    return SM_SMTP_PARSE_SYNTAX;
-  }
+  if (used == 0)
+    {
+      *why = "Bad address syntax: use <local@domain>";
+      return SM_SMTP_PARSE_SYNTAX;
+    }
   i += used;
   cmd->params = g_ptr_array_new_with_free_func(param_free);
-  if (i < len && args[i] != ' ') {
-    *why = "Expected a space between the address and its parameters";
-    return SM_SMTP_PARSE_SYNTAX;
-  }
-  if (!parse_params(args + i, len - i, cmd->params)) {
-    *why = "Bad parameter syntax: use KEYWORD or KEYWORD=value";
-    return SM_SMTP_PARSE_SYNTAX;
-  }
+  if (i < len && args[i] != ' ')
+    {
+      *why = "Expected a space between the address and its parameters";
+      return SM_SMTP_PARSE_SYNTAX;
+    }
+  if (!parse_params(args + i, len - i, cmd->params))
+    {
+      *why = "Bad parameter syntax: use KEYWORD or KEYWORD=value";
+      return SM_SMTP_PARSE_SYNTAX;
+    }
   return SM_SMTP_PARSE_OK;
 }
 
@@ -313,11 +343,12 @@ sm_smtp_parse_command(const char *line, gsize len, SmSmtpCommand *cmd, const cha
 {
   memset(cmd, 0, sizeof *cmd);
   *why = NULL;
-  if (memchr(line, '\0', len) != NULL || memchr(line, '\r', len) != NULL ||
-      memchr(line, '\n', len) != NULL) {
-    *why = "Control characters are not allowed in commands";
-    return SM_SMTP_PARSE_SYNTAX;
-  }
+  if (memchr(line, '\0', len) != NULL || memchr(line, '\r', len) != NULL
+      || memchr(line, '\n', len) != NULL)
+    {
+      *why = "Control characters are not allowed in commands";
+      return SM_SMTP_PARSE_SYNTAX;
+    }
   while (len > 0 && line[len - 1] == ' ') /* trailing spaces are a common client quirk */
     len--;
   const char *sp = memchr(line, ' ', len);
@@ -326,49 +357,53 @@ sm_smtp_parse_command(const char *line, gsize len, SmSmtpCommand *cmd, const cha
   const char *args = sp != NULL ? sp + 1 : line + len;
   gsize alen = sp != NULL ? len - vlen - 1 : 0;
 
-  switch (cmd->verb) {
-    case SM_SMTP_VERB_UNKNOWN:
-    case SM_SMTP_VERB_COUNT:
-      return SM_SMTP_PARSE_UNKNOWN;
-    case SM_SMTP_VERB_MAIL:
-      return parse_mail_rcpt(args, alen, "FROM:", cmd, why);
-    case SM_SMTP_VERB_RCPT:
-      return parse_mail_rcpt(args, alen, "TO:", cmd, why);
-    case SM_SMTP_VERB_AUTH:
-      return parse_auth(args, alen, cmd, why);
-    case SM_SMTP_VERB_HELO:
-    case SM_SMTP_VERB_EHLO:
-      if (alen == 0 || args[0] == ' ' || !printable(args, alen)) {
-        *why = "Syntax: EHLO your-host-name";
-        return SM_SMTP_PARSE_SYNTAX;
-      }
-      cmd->arg = g_strndup(args, alen);
-      return SM_SMTP_PARSE_OK;
-    case SM_SMTP_VERB_STARTTLS:
-    case SM_SMTP_VERB_DATA:
-    case SM_SMTP_VERB_RSET:
-    case SM_SMTP_VERB_QUIT:
-      if (alen > 0) {
-        *why = "This command takes no argument";
-        return SM_SMTP_PARSE_SYNTAX;
-      }
-      return SM_SMTP_PARSE_OK;
-    default:
-      if (!printable(args, alen)) {
-        *why = "Control characters are not allowed in commands";
-        return SM_SMTP_PARSE_SYNTAX;
-      }
-      cmd->arg = g_strndup(args, alen);
-      return SM_SMTP_PARSE_OK;
-  }
+  switch (cmd->verb)
+    {
+      case SM_SMTP_VERB_UNKNOWN:
+      case SM_SMTP_VERB_COUNT:
+        return SM_SMTP_PARSE_UNKNOWN;
+      case SM_SMTP_VERB_MAIL:
+        return parse_mail_rcpt(args, alen, "FROM:", cmd, why);
+      case SM_SMTP_VERB_RCPT:
+        return parse_mail_rcpt(args, alen, "TO:", cmd, why);
+      case SM_SMTP_VERB_AUTH:
+        return parse_auth(args, alen, cmd, why);
+      case SM_SMTP_VERB_HELO:
+      case SM_SMTP_VERB_EHLO:
+        if (alen == 0 || args[0] == ' ' || !printable(args, alen))
+          {
+            *why = "Syntax: EHLO your-host-name";
+            return SM_SMTP_PARSE_SYNTAX;
+          }
+        cmd->arg = g_strndup(args, alen);
+        return SM_SMTP_PARSE_OK;
+      case SM_SMTP_VERB_STARTTLS:
+      case SM_SMTP_VERB_DATA:
+      case SM_SMTP_VERB_RSET:
+      case SM_SMTP_VERB_QUIT:
+        if (alen > 0)
+          {
+            *why = "This command takes no argument";
+            return SM_SMTP_PARSE_SYNTAX;
+          }
+        return SM_SMTP_PARSE_OK;
+      default:
+        if (!printable(args, alen))
+          {
+            *why = "Control characters are not allowed in commands";
+            return SM_SMTP_PARSE_SYNTAX;
+          }
+        cmd->arg = g_strndup(args, alen);
+        return SM_SMTP_PARSE_OK;
+    }
 }
 
 gboolean
 sm_smtp_parse_reply_line(const char *line, gsize len, guint *code, gboolean *more,
                          const char **text, gsize *text_len)
 {
-  if (len < 3 || line[0] < '2' || line[0] > '5' || !g_ascii_isdigit(line[1]) ||
-      !g_ascii_isdigit(line[2]))
+  if (len < 3 || line[0] < '2' || line[0] > '5' || !g_ascii_isdigit(line[1])
+      || !g_ascii_isdigit(line[2]))
     return FALSE;
   if (len > 3 && line[3] != ' ' && line[3] != '-')
     return FALSE;

@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   SM_SMTP_VERB_UNKNOWN,
   SM_SMTP_VERB_HELO,
   SM_SMTP_VERB_EHLO,
@@ -27,12 +28,14 @@ typedef enum {
   SM_SMTP_VERB_COUNT
 } SmSmtpVerb;
 
-typedef struct {
+typedef struct
+{
   char *keyword; /* upper case */
   char *value;   /* NULL when the parameter has no "=value" */
 } SmSmtpParam;
 
-typedef struct {
+typedef struct
+{
   SmSmtpVerb verb;
   char *arg;         /* HELO/EHLO domain, AUTH mechanism (upper case), VRFY/HELP/NOOP text */
   char *initial;     /* AUTH initial response, or NULL */
@@ -40,7 +43,8 @@ typedef struct {
   GPtrArray *params; /* of SmSmtpParam*, MAIL and RCPT only */
 } SmSmtpCommand;
 
-typedef enum {
+typedef enum
+{
   SM_SMTP_PARSE_OK,
   SM_SMTP_PARSE_UNKNOWN, /* not a command we know: 500 5.5.2 */
   SM_SMTP_PARSE_SYNTAX,  /* a known command with bad arguments: 501 5.5.4 */

@@ -2,11 +2,13 @@
  * the bytes as received). Used while the engine modules are not built in. */
 #include "sm-smtp-pipeline.h"
 
-struct _SmSmtpPipeline {
+struct _SmSmtpPipeline
+{
   int unused;
 };
 
-struct _SmSmtpJob {
+struct _SmSmtpJob
+{
   GPtrArray *copies;
   char *session_id;
 };

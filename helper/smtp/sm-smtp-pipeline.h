@@ -17,17 +17,19 @@ typedef struct _SmSmtpPipeline SmSmtpPipeline;
 typedef struct _SmSmtpJob SmSmtpJob;
 
 /* One outgoing copy of the message. */
-typedef struct {
-  char *group_key;     /* stable across retries: decision and recipients, hashed */
-  char *decision;      /* "encrypt-openpgp", "encrypt-smime", "require-tls", "plain" */
-  char **rcpts;        /* NULL-terminated envelope recipients */
-  char *content_path;  /* the bytes to send (the spool itself, or a sealed copy) */
+typedef struct
+{
+  char *group_key;    /* stable across retries: decision and recipients, hashed */
+  char *decision;     /* "encrypt-openpgp", "encrypt-smime", "require-tls", "plain" */
+  char **rcpts;       /* NULL-terminated envelope recipients */
+  char *content_path; /* the bytes to send (the spool itself, or a sealed copy) */
   guint64 size;
   gboolean require_tls; /* only over verified TLS, with REQUIRETLS when offered */
 } SmSmtpCopy;
 
-typedef struct {
-  GKeyFile *config;       /* the daemon's configuration: [policy], [domain:*], [pattern:*] */
+typedef struct
+{
+  GKeyFile *config; /* the daemon's configuration: [policy], [domain:*], [pattern:*] */
   const SmLimits *limits;
   const char *spool_dir;  /* where sealed copies are written */
   const char *audit_db;   /* SQLite file of the audit (NULL: no audit) */

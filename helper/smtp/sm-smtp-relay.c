@@ -12,7 +12,8 @@
 
 #define REPLY_WIDTH 400 /* RFC 5321 §4.5.3.1.5 allows 512 octets per reply line */
 
-struct _SmSmtpRelay {
+struct _SmSmtpRelay
+{
   const SmSmtpRelayConfig *cfg;
   char *session_id;
   SmSmtpUpstream *up;
@@ -56,18 +57,22 @@ wrap(const char *text)
   g_autoptr(GString) out = g_string_new(NULL);
   gsize col = 0;
   g_auto(GStrv) words = g_strsplit(text, " ", -1);
-  for (guint i = 0; words[i] != NULL; i++) {
-    gsize len = strlen(words[i]);
-    if (col > 0 && col + 1 + len > REPLY_WIDTH) {
-      g_string_append_c(out, '\n');
-      col = 0;
-    } else if (i > 0) {
-      g_string_append_c(out, ' ');
-      col++;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      gsize len = strlen(words[i]);
+      if (col > 0 && col + 1 + len > REPLY_WIDTH)
+        {
+          g_string_append_c(out, '\n');
+          col = 0;
+        }
+      else if (i > 0)
+        {
+          g_string_append_c(out, ' ');
+          col++;
+        }
+      g_string_append(out, words[i]);
+      col += len;
     }
-    g_string_append(out, words[i]);
-    col += len;
-  }
   return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
@@ -102,27 +107,29 @@ open_upstream(SmSmtpRelay *r)
   g_autoptr(SmSmtpReply) server_reply = NULL;
   g_autoptr(GError) error = NULL;
   r->up = sm_smtp_upstream_open(&o, &failure, &server_reply, &error);
-  if (r->up == NULL) {
-    g_warning("session=%s event=upstream-failed host=%s tls-failure=%s error=\"%s\"",
-              r->session_id, cfg->upstream->host, failure != NULL ? failure : "-",
-              error->message);
-    if (failure != NULL)
-      sm_smtp_pipeline_record_tls(cfg->pipeline, cfg->upstream->host, NULL, failure);
-    if (server_reply != NULL)
-      return g_steal_pointer(&server_reply);
-    g_autofree char *text = g_strdup_printf(_("Not sent: %s. The message stays in your outbox."),
-                                            error->message);
-    return local_reply(451, failure != NULL ? "4.7.5" : "4.4.1", text);
-  }
-  sm_smtp_pipeline_record_tls(cfg->pipeline, cfg->upstream->host,
-                              sm_smtp_upstream_get_tls(r->up), NULL);
+  if (r->up == NULL)
+    {
+      g_warning("session=%s event=upstream-failed host=%s tls-failure=%s error=\"%s\"",
+                r->session_id, cfg->upstream->host, failure != NULL ? failure : "-",
+                error->message);
+      if (failure != NULL)
+        sm_smtp_pipeline_record_tls(cfg->pipeline, cfg->upstream->host, NULL, failure);
+      if (server_reply != NULL)
+        return g_steal_pointer(&server_reply);
+      g_autofree char *text
+          = g_strdup_printf(_("Not sent: %s. The message stays in your outbox."), error->message);
+      return local_reply(451, failure != NULL ? "4.7.5" : "4.4.1", text);
+    }
+  sm_smtp_pipeline_record_tls(cfg->pipeline, cfg->upstream->host, sm_smtp_upstream_get_tls(r->up),
+                              NULL);
   if (r->user == NULL)
     return NULL;
   SmSmtpReply *auth = sm_smtp_upstream_auth(r->up, r->authzid, r->user, r->password, &error);
-  if (auth != NULL && auth->code == 235) {
-    sm_smtp_reply_free(auth);
-    return NULL;
-  }
+  if (auth != NULL && auth->code == 235)
+    {
+      sm_smtp_reply_free(auth);
+      return NULL;
+    }
   g_clear_pointer(&r->up, sm_smtp_upstream_close);
   return auth != NULL ? auth : local_reply(451, "4.4.2", error->message);
 }
@@ -134,21 +141,24 @@ relay_authenticate(gpointer data, const char *authzid, const char *user, const c
   g_autoptr(GError) error = NULL;
   forget_credentials(r);
   g_autoptr(SmSmtpReply) failed = open_upstream(r);
-  if (failed != NULL) {
-    /* RFC 4954: the upstream could not be asked, so the answer is "try later", not "wrong". */
-    g_autofree char *text = g_strdup_printf(_("Cannot check the password now: %s"), failed->text);
-    return local_reply(454, "4.7.0", text);
-  }
+  if (failed != NULL)
+    {
+      /* RFC 4954: the upstream could not be asked, so the answer is "try later", not "wrong". */
+      g_autofree char *text = g_strdup_printf(_("Cannot check the password now: %s"), failed->text);
+      return local_reply(454, "4.7.0", text);
+    }
   SmSmtpReply *reply = sm_smtp_upstream_auth(r->up, authzid, user, password, &error);
-  if (reply == NULL) {
-    g_clear_pointer(&r->up, sm_smtp_upstream_close);
-    return local_reply(454, "4.7.0", error->message);
-  }
-  if (reply->code == 235) {
-    r->authzid = g_strdup(authzid);
-    r->user = g_strdup(user);
-    r->password = g_strdup(password);
-  }
+  if (reply == NULL)
+    {
+      g_clear_pointer(&r->up, sm_smtp_upstream_close);
+      return local_reply(454, "4.7.0", error->message);
+    }
+  if (reply->code == 235)
+    {
+      r->authzid = g_strdup(authzid);
+      r->user = g_strdup(user);
+      r->password = g_strdup(password);
+    }
   return reply;
 }
 
@@ -156,41 +166,43 @@ relay_authenticate(gpointer data, const char *authzid, const char *user, const c
 static SmSmtpReply *
 send_copy(SmSmtpRelay *r, const SmSmtpEnvelope *env, const SmSmtpCopy *copy)
 {
-  for (guint attempt = 0;; attempt++) {
-    SmSmtpReply *failed = open_upstream(r);
-    if (failed != NULL)
-      return failed;
-    const SmNetTlsFacts *tls = sm_smtp_upstream_get_tls(r->up);
-    if (copy->require_tls && (tls == NULL || !tls->verified))
-      return local_reply(451, "4.7.5", _("Not sent: the upstream connection is not verified TLS"));
+  for (guint attempt = 0;; attempt++)
+    {
+      SmSmtpReply *failed = open_upstream(r);
+      if (failed != NULL)
+        return failed;
+      const SmNetTlsFacts *tls = sm_smtp_upstream_get_tls(r->up);
+      if (copy->require_tls && (tls == NULL || !tls->verified))
+        return local_reply(451, "4.7.5",
+                           _("Not sent: the upstream connection is not verified TLS"));
 
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GFile) file = g_file_new_for_path(copy->content_path);
-    g_autoptr(GFileInputStream) in = g_file_read(file, NULL, &error);
-    if (in == NULL)
-      return local_reply(451, "4.3.0", error->message);
-    SmSmtpUpstreamMessage m = {
-      .mail_from = env->mail_from,
-      .rcpts = (const char *const *)copy->rcpts,
-      .size = copy->size,
-      .body_8bit = env->body_8bit,
-      .smtputf8 = env->smtputf8,
-      .requiretls = copy->require_tls,
-      .content = G_INPUT_STREAM(in),
-    };
-    gboolean after_dot = FALSE;
-    SmSmtpReply *reply = sm_smtp_upstream_send(r->up, &m, &after_dot, &error);
-    if (reply != NULL)
-      return reply;
-    g_warning("session=%s event=upstream-lost after-dot=%s error=\"%s\"", r->session_id,
-              after_dot ? "yes" : "no", error->message);
-    g_clear_pointer(&r->up, sm_smtp_upstream_close);
-    if (after_dot || attempt > 0)
-      return local_reply(451, "4.4.2",
-                         after_dot ? _("Connection to the upstream server lost after the message "
-                                       "was sent; it may or may not have been accepted")
-                                   : error->message);
-  }
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GFile) file = g_file_new_for_path(copy->content_path);
+      g_autoptr(GFileInputStream) in = g_file_read(file, NULL, &error);
+      if (in == NULL)
+        return local_reply(451, "4.3.0", error->message);
+      SmSmtpUpstreamMessage m = {
+        .mail_from = env->mail_from,
+        .rcpts = (const char *const *)copy->rcpts,
+        .size = copy->size,
+        .body_8bit = env->body_8bit,
+        .smtputf8 = env->smtputf8,
+        .requiretls = copy->require_tls,
+        .content = G_INPUT_STREAM(in),
+      };
+      gboolean after_dot = FALSE;
+      SmSmtpReply *reply = sm_smtp_upstream_send(r->up, &m, &after_dot, &error);
+      if (reply != NULL)
+        return reply;
+      g_warning("session=%s event=upstream-lost after-dot=%s error=\"%s\"", r->session_id,
+                after_dot ? "yes" : "no", error->message);
+      g_clear_pointer(&r->up, sm_smtp_upstream_close);
+      if (after_dot || attempt > 0)
+        return local_reply(451, "4.4.2",
+                           after_dot ? _("Connection to the upstream server lost after the message "
+                                         "was sent; it may or may not have been accepted")
+                                     : error->message);
+    }
 }
 
 static SmSmtpReply *
@@ -199,41 +211,46 @@ relay_deliver(gpointer data, const SmSmtpEnvelope *env)
   SmSmtpRelay *r = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SmSmtpJob) job = sm_smtp_pipeline_prepare(r->cfg->pipeline, r->session_id, env, &error);
-  if (job == NULL) {
-    g_warning("session=%s event=pipeline-failed error=\"%s\"", r->session_id, error->message);
-    g_autofree char *text = g_strdup_printf(_("Local error: %s"), error->message);
-    return local_reply(451, "4.3.0", text);
-  }
+  if (job == NULL)
+    {
+      g_warning("session=%s event=pipeline-failed error=\"%s\"", r->session_id, error->message);
+      g_autofree char *text = g_strdup_printf(_("Local error: %s"), error->message);
+      return local_reply(451, "4.3.0", text);
+    }
   const char *blocked = sm_smtp_job_blocked(job);
-  if (blocked != NULL) {
-    sm_smtp_job_finish(job, "blocked", r->cfg->upstream->host, NULL, blocked);
-    g_autofree char *text = g_strdup_printf(_("Not sent: %s"), blocked);
-    return local_reply(550, "5.7.1", text);
-  }
+  if (blocked != NULL)
+    {
+      sm_smtp_job_finish(job, "blocked", r->cfg->upstream->host, NULL, blocked);
+      g_autofree char *text = g_strdup_printf(_("Not sent: %s"), blocked);
+      return local_reply(550, "5.7.1", text);
+    }
 
   GPtrArray *copies = sm_smtp_job_copies(job);
   guint sent = 0, skipped = 0;
-  for (guint i = 0; i < copies->len; i++) {
-    const SmSmtpCopy *copy = g_ptr_array_index(copies, i);
-    if (sm_smtp_job_copy_delivered(job, copy)) {
-      g_message("session=%s event=copy-skipped decision=%s reason=already-delivered",
-                r->session_id, copy->decision);
-      skipped++;
-      continue;
+  for (guint i = 0; i < copies->len; i++)
+    {
+      const SmSmtpCopy *copy = g_ptr_array_index(copies, i);
+      if (sm_smtp_job_copy_delivered(job, copy))
+        {
+          g_message("session=%s event=copy-skipped decision=%s reason=already-delivered",
+                    r->session_id, copy->decision);
+          skipped++;
+          continue;
+        }
+      g_autoptr(SmSmtpReply) reply = send_copy(r, env, copy);
+      g_autofree char *summary = sm_smtp_reply_summary(reply);
+      g_message("session=%s event=copy decision=%s rcpts=%u reply=\"%s\"", r->session_id,
+                copy->decision, g_strv_length(copy->rcpts), summary);
+      if (reply->code != 250)
+        {
+          gboolean partial = sent + skipped > 0;
+          sm_smtp_job_finish(job, partial ? "partial" : "failed", r->cfg->upstream->host,
+                             r->up != NULL ? sm_smtp_upstream_get_tls(r->up) : NULL, summary);
+          return g_steal_pointer(&reply);
+        }
+      sm_smtp_job_mark_delivered(job, copy);
+      sent++;
     }
-    g_autoptr(SmSmtpReply) reply = send_copy(r, env, copy);
-    g_autofree char *summary = sm_smtp_reply_summary(reply);
-    g_message("session=%s event=copy decision=%s rcpts=%u reply=\"%s\"", r->session_id,
-              copy->decision, g_strv_length(copy->rcpts), summary);
-    if (reply->code != 250) {
-      gboolean partial = sent + skipped > 0;
-      sm_smtp_job_finish(job, partial ? "partial" : "failed", r->cfg->upstream->host,
-                         r->up != NULL ? sm_smtp_upstream_get_tls(r->up) : NULL, summary);
-      return g_steal_pointer(&reply);
-    }
-    sm_smtp_job_mark_delivered(job, copy);
-    sent++;
-  }
   sm_smtp_job_finish(job, "sent", r->cfg->upstream->host,
                      r->up != NULL ? sm_smtp_upstream_get_tls(r->up) : NULL, NULL);
   if (copies->len == 1)

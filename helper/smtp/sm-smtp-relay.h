@@ -11,14 +11,15 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+typedef struct
+{
   const SmSmtpUpstreamAddress *upstream;
-  SSL_CTX *upstream_tls;   /* NULL when the CA file could not be loaded: see tls_error */
-  const char *tls_error;   /* why upstream_tls is NULL, for the client's reply */
-  const char *helo_name;   /* EHLO name sent upstream */
-  guint timeout_seconds;   /* SM_LIMIT_UPSTREAM_TIMEOUT_SECONDS */
-  gsize max_line;          /* SM_LIMIT_SMTP_LINE_BYTES */
-  guint max_reply_lines;   /* SM_LIMIT_SMTP_REPLY_LINES */
+  SSL_CTX *upstream_tls; /* NULL when the CA file could not be loaded: see tls_error */
+  const char *tls_error; /* why upstream_tls is NULL, for the client's reply */
+  const char *helo_name; /* EHLO name sent upstream */
+  guint timeout_seconds; /* SM_LIMIT_UPSTREAM_TIMEOUT_SECONDS */
+  gsize max_line;        /* SM_LIMIT_SMTP_LINE_BYTES */
+  guint max_reply_lines; /* SM_LIMIT_SMTP_REPLY_LINES */
   SmSmtpPipeline *pipeline;
 } SmSmtpRelayConfig;
 

@@ -57,14 +57,16 @@ void
 sm_smtp_reply_format(const SmSmtpReply *reply, GString *out)
 {
   const char *p = reply->text;
-  do {
-    const char *nl = strchr(p, '\n');
-    gsize len = nl != NULL ? (gsize)(nl - p) : strlen(p);
-    g_string_append_printf(out, "%03u%c", reply->code, nl != NULL ? '-' : ' ');
-    append_clean(out, p, len);
-    g_string_append(out, "\r\n");
-    p = nl != NULL ? nl + 1 : NULL;
-  } while (p != NULL);
+  do
+    {
+      const char *nl = strchr(p, '\n');
+      gsize len = nl != NULL ? (gsize)(nl - p) : strlen(p);
+      g_string_append_printf(out, "%03u%c", reply->code, nl != NULL ? '-' : ' ');
+      append_clean(out, p, len);
+      g_string_append(out, "\r\n");
+      p = nl != NULL ? nl + 1 : NULL;
+    }
+  while (p != NULL);
 }
 
 gboolean

@@ -7,15 +7,16 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  guint code;  /* 200..599 */
-  char *text;  /* lines separated by '\n', without the code, e.g. "5.7.1 Not sent: ..." */
+typedef struct
+{
+  guint code; /* 200..599 */
+  char *text; /* lines separated by '\n', without the code, e.g. "5.7.1 Not sent: ..." */
 } SmSmtpReply;
 
 /* A reply whose text is @enhanced (may be NULL), a space and the formatted text. A '\n' in the
  * text starts a new line, each prefixed with @enhanced. */
 SmSmtpReply *sm_smtp_reply_new(guint code, const char *enhanced, const char *format, ...)
-  G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 SmSmtpReply *sm_smtp_reply_new_raw(guint code, const char *text);
 SmSmtpReply *sm_smtp_reply_copy(const SmSmtpReply *reply);
 void sm_smtp_reply_free(SmSmtpReply *reply);

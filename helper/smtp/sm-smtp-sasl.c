@@ -9,16 +9,20 @@ is_base64(const char *s, gsize len)
 {
   if (len == 0 || len % 4 != 0)
     return FALSE;
-  for (gsize i = 0; i < len; i++) {
-    char c = s[i];
-    if (c == '=') {
-      /* padding only at the end, at most two */
-      if (i < len - 2 || (i == len - 2 && s[len - 1] != '='))
-        return FALSE;
-    } else if (!g_ascii_isalnum(c) && c != '+' && c != '/') {
-      return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = s[i];
+      if (c == '=')
+        {
+          /* padding only at the end, at most two */
+          if (i < len - 2 || (i == len - 2 && s[len - 1] != '='))
+            return FALSE;
+        }
+      else if (!g_ascii_isalnum(c) && c != '+' && c != '/')
+        {
+          return FALSE;
+        }
     }
-  }
   return TRUE;
 }
 
@@ -26,10 +30,11 @@ is_base64(const char *s, gsize len)
 static guchar *
 decode(const char *b64, gsize *out_len)
 {
-  if (strcmp(b64, "=") == 0) {
-    *out_len = 0;
-    return (guchar *)g_strdup("");
-  }
+  if (strcmp(b64, "=") == 0)
+    {
+      *out_len = 0;
+      return (guchar *)g_strdup("");
+    }
   gsize len = strlen(b64);
   if (!is_base64(b64, len))
     return NULL;
@@ -57,10 +62,11 @@ sm_smtp_sasl_decode_text(const char *b64)
   guchar *raw = decode(b64, &len);
   if (raw == NULL)
     return NULL;
-  if (memchr(raw, '\0', len) != NULL || !g_utf8_validate((const char *)raw, (gssize)len, NULL)) {
-    wipe_len(raw, len);
-    return NULL;
-  }
+  if (memchr(raw, '\0', len) != NULL || !g_utf8_validate((const char *)raw, (gssize)len, NULL))
+    {
+      wipe_len(raw, len);
+      return NULL;
+    }
   return (char *)raw;
 }
 
@@ -75,14 +81,15 @@ sm_smtp_sasl_decode_plain(const char *b64, char **authzid, char **user, char **p
   const char *nul1 = memchr(p, '\0', len);
   const char *nul2 = nul1 != NULL ? memchr(nul1 + 1, '\0', len - (gsize)(nul1 + 1 - p)) : NULL;
   /* exactly two separators, a non-empty user name, valid UTF-8 */
-  gboolean ok = nul2 != NULL && memchr(nul2 + 1, '\0', len - (gsize)(nul2 + 1 - p)) == NULL &&
-                nul2 > nul1 + 1 && g_utf8_validate(p, nul1 - p, NULL) &&
-                g_utf8_validate(nul1 + 1, -1, NULL) && g_utf8_validate(nul2 + 1, -1, NULL);
-  if (ok) {
-    *authzid = nul1 > p ? g_strndup(p, (gsize)(nul1 - p)) : NULL;
-    *user = g_strdup(nul1 + 1);
-    *password = g_strdup(nul2 + 1);
-  }
+  gboolean ok = nul2 != NULL && memchr(nul2 + 1, '\0', len - (gsize)(nul2 + 1 - p)) == NULL
+                && nul2 > nul1 + 1 && g_utf8_validate(p, nul1 - p, NULL)
+                && g_utf8_validate(nul1 + 1, -1, NULL) && g_utf8_validate(nul2 + 1, -1, NULL);
+  if (ok)
+    {
+      *authzid = nul1 > p ? g_strndup(p, (gsize)(nul1 - p)) : NULL;
+      *user = g_strdup(nul1 + 1);
+      *password = g_strdup(nul2 + 1);
+    }
   wipe_len(raw, len);
   return ok;
 }

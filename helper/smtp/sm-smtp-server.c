@@ -12,7 +12,8 @@
 
 #define REPLY_FLUSH_BYTES 16384
 
-struct _SmSmtpServer {
+struct _SmSmtpServer
+{
   SmSmtpServerOptions options;
   char *account;
   char *hostname;
@@ -38,11 +39,12 @@ start_tls(SmSmtpServer *srv, SmSmtpSession *session, SmNetConn *conn, SmNetLineR
           const char *id, GString *out)
 {
   g_autoptr(GError) error = NULL;
-  if (sm_net_line_reader_buffered(reader) > 0) {
-    g_message("session=%s event=starttls-injection bytes=%zu action=discarded", id,
-              sm_net_line_reader_buffered(reader));
-    sm_net_line_reader_clear(reader);
-  }
+  if (sm_net_line_reader_buffered(reader) > 0)
+    {
+      g_message("session=%s event=starttls-injection bytes=%zu action=discarded", id,
+                sm_net_line_reader_buffered(reader));
+      sm_net_line_reader_clear(reader);
+    }
   gboolean ok = sm_net_tls_accept(conn, srv->options.server_tls, &error);
   if (!ok)
     g_message("session=%s event=tls-failed error=\"%s\"", id, error->message);
@@ -54,8 +56,8 @@ run_session(SmNetConn *conn, const char *peer, gpointer data)
 {
   SmSmtpServer *srv = data;
   const SmLimits *limits = srv->options.limits;
-  g_autofree char *id = g_strdup_printf("%s-%u", srv->account,
-                                        (guint)g_atomic_int_add(&srv->next_session, 1));
+  g_autofree char *id
+      = g_strdup_printf("%s-%u", srv->account, (guint)g_atomic_int_add(&srv->next_session, 1));
   SmSmtpSessionConfig cfg = {
     .session_id = id,
     .hostname = srv->hostname,
@@ -67,34 +69,37 @@ run_session(SmNetConn *conn, const char *peer, gpointer data)
   };
   g_autoptr(SmSmtpRelay) relay = sm_smtp_relay_new(&srv->options.relay, id);
   g_autoptr(SmSmtpSession) session = sm_smtp_session_new(&cfg, &sm_smtp_relay_backend, relay);
-  g_autoptr(SmNetLineReader) reader =
-    sm_net_line_reader_new(conn, sm_limits_get(limits, SM_LIMIT_SMTP_LINE_BYTES));
+  g_autoptr(SmNetLineReader) reader
+      = sm_net_line_reader_new(conn, sm_limits_get(limits, SM_LIMIT_SMTP_LINE_BYTES));
   g_autoptr(GString) out = g_string_new(NULL);
 
   g_message("session=%s event=client peer=%s", id, peer);
   sm_smtp_session_start(session, out);
   SmSmtpAction action = flush(conn, out) ? SM_SMTP_ACTION_CONTINUE : SM_SMTP_ACTION_CLOSE;
-  while (action != SM_SMTP_ACTION_CLOSE) {
-    const char *line = NULL;
-    gsize len = 0;
-    SmNetLineEnd end;
-    g_autoptr(GError) error = NULL;
-    if (!sm_net_line_read(reader, &line, &len, &end, &error)) {
-      sm_smtp_session_abort(session, error != NULL && error->code == SM_ERROR_TEMPORARY, out);
-      flush(conn, out);
-      break;
+  while (action != SM_SMTP_ACTION_CLOSE)
+    {
+      const char *line = NULL;
+      gsize len = 0;
+      SmNetLineEnd end;
+      g_autoptr(GError) error = NULL;
+      if (!sm_net_line_read(reader, &line, &len, &end, &error))
+        {
+          sm_smtp_session_abort(session, error != NULL && error->code == SM_ERROR_TEMPORARY, out);
+          flush(conn, out);
+          break;
+        }
+      action = sm_smtp_session_feed(session, line, len, end, out);
+      if (action == SM_SMTP_ACTION_CONTINUE && sm_net_line_reader_buffered(reader) > 0
+          && out->len < REPLY_FLUSH_BYTES)
+        continue;
+      if (!flush(conn, out))
+        break;
+      if (action == SM_SMTP_ACTION_STARTTLS)
+        {
+          action = start_tls(srv, session, conn, reader, id, out);
+          flush(conn, out);
+        }
     }
-    action = sm_smtp_session_feed(session, line, len, end, out);
-    if (action == SM_SMTP_ACTION_CONTINUE && sm_net_line_reader_buffered(reader) > 0 &&
-        out->len < REPLY_FLUSH_BYTES)
-      continue;
-    if (!flush(conn, out))
-      break;
-    if (action == SM_SMTP_ACTION_STARTTLS) {
-      action = start_tls(srv, session, conn, reader, id, out);
-      flush(conn, out);
-    }
-  }
   g_message("session=%s event=end", id);
 }
 

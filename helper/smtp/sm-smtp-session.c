@@ -12,17 +12,18 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-typedef enum {
-  STATE_INIT,        /* greeted; waiting for EHLO or HELO */
-  STATE_HELO,        /* no transaction */
-  STATE_AUTH_PLAIN,  /* waiting for the PLAIN response */
-  STATE_AUTH_USER,   /* LOGIN: waiting for the user name */
-  STATE_AUTH_PASS,   /* LOGIN: waiting for the password */
-  STATE_MAIL,        /* MAIL accepted, no recipient yet */
-  STATE_RCPT,        /* at least one recipient */
-  STATE_DATA,        /* receiving the message */
-  STATE_TLS,         /* STARTTLS accepted, handshake pending */
-  STATE_QUIT,        /* closing */
+typedef enum
+{
+  STATE_INIT,       /* greeted; waiting for EHLO or HELO */
+  STATE_HELO,       /* no transaction */
+  STATE_AUTH_PLAIN, /* waiting for the PLAIN response */
+  STATE_AUTH_USER,  /* LOGIN: waiting for the user name */
+  STATE_AUTH_PASS,  /* LOGIN: waiting for the password */
+  STATE_MAIL,       /* MAIL accepted, no recipient yet */
+  STATE_RCPT,       /* at least one recipient */
+  STATE_DATA,       /* receiving the message */
+  STATE_TLS,        /* STARTTLS accepted, handshake pending */
+  STATE_QUIT,       /* closing */
   STATE_COUNT
 } State;
 
@@ -30,7 +31,8 @@ static const char *const state_names[STATE_COUNT] = {
   "init", "helo", "auth-plain", "auth-user", "auth-pass", "mail", "rcpt", "data", "tls", "quit",
 };
 
-struct _SmSmtpSession {
+struct _SmSmtpSession
+{
   char *id;
   char *hostname;
   char *spool_dir;
@@ -47,7 +49,7 @@ struct _SmSmtpSession {
   gboolean authenticated;
   gboolean skipping; /* discarding the rest of an over-long line */
   guint errors;
-  char *login_user;  /* LOGIN: between the two steps; wiped */
+  char *login_user; /* LOGIN: between the two steps; wiped */
 
   /* the current transaction */
   char *mail_from;
@@ -118,10 +120,11 @@ proceed_helo(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
   reset_transaction(s);
   s->esmtp = cmd->verb == SM_SMTP_VERB_EHLO;
   enter_state(s, STATE_HELO);
-  if (!s->esmtp) {
-    g_string_append_printf(out, "250 %s\r\n", s->hostname);
-    return SM_SMTP_ACTION_CONTINUE;
-  }
+  if (!s->esmtp)
+    {
+      g_string_append_printf(out, "250 %s\r\n", s->hostname);
+      return SM_SMTP_ACTION_CONTINUE;
+    }
   g_string_append_printf(out, "250-%s\r\n", s->hostname);
   g_string_append(out, "250-PIPELINING\r\n");
   g_string_append_printf(out, "250-SIZE %" G_GUINT64_FORMAT "\r\n", s->max_message);
@@ -188,11 +191,12 @@ auth_plain(SmSmtpSession *s, const char *response, GString *out)
   g_autofree char *authzid = NULL;
   char *user = NULL;
   char *password = NULL;
-  if (!sm_smtp_sasl_decode_plain(response, &authzid, &user, &password)) {
-    enter_state(s, STATE_HELO);
-    return error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid PLAIN response")),
-                       out);
-  }
+  if (!sm_smtp_sasl_decode_plain(response, &authzid, &user, &password))
+    {
+      enter_state(s, STATE_HELO);
+      return error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid PLAIN response")),
+                         out);
+    }
   SmSmtpAction action = authenticate(s, authzid, user, password, out);
   sm_smtp_sasl_wipe(user);
   sm_smtp_sasl_wipe(password);
@@ -205,19 +209,21 @@ proceed_auth(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
   gboolean plain = strcmp(cmd->arg, "PLAIN") == 0;
   if (plain && cmd->initial != NULL)
     return auth_plain(s, cmd->initial, out);
-  if (plain) {
-    g_string_append(out, "334 \r\n");
-    enter_state(s, STATE_AUTH_PLAIN);
-    return SM_SMTP_ACTION_CONTINUE;
-  }
-  if (cmd->initial != NULL) {
-    s->login_user = sm_smtp_sasl_decode_text(cmd->initial);
-    if (s->login_user == NULL)
-      return error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid base64")), out);
-    g_string_append(out, "334 UGFzc3dvcmQ6\r\n"); /* "Password:" */
-    enter_state(s, STATE_AUTH_PASS);
-    return SM_SMTP_ACTION_CONTINUE;
-  }
+  if (plain)
+    {
+      g_string_append(out, "334 \r\n");
+      enter_state(s, STATE_AUTH_PLAIN);
+      return SM_SMTP_ACTION_CONTINUE;
+    }
+  if (cmd->initial != NULL)
+    {
+      s->login_user = sm_smtp_sasl_decode_text(cmd->initial);
+      if (s->login_user == NULL)
+        return error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid base64")), out);
+      g_string_append(out, "334 UGFzc3dvcmQ6\r\n"); /* "Password:" */
+      enter_state(s, STATE_AUTH_PASS);
+      return SM_SMTP_ACTION_CONTINUE;
+    }
   g_string_append(out, "334 VXNlcm5hbWU6\r\n"); /* "Username:" */
   enter_state(s, STATE_AUTH_USER);
   return SM_SMTP_ACTION_CONTINUE;
@@ -230,39 +236,54 @@ feed_auth(SmSmtpSession *s, const char *line, gsize len, SmNetLineEnd end, GStri
   g_autofree char *response = g_strndup(line, len);
   SmSmtpAction action = SM_SMTP_ACTION_CONTINUE;
 
-  if (end == SM_NET_LINE_END_NONE) {
-    s->skipping = TRUE;
-    g_clear_pointer(&s->login_user, sm_smtp_sasl_wipe);
-    enter_state(s, STATE_HELO);
-    action = error_reply(
-      s, sm_smtp_reply_new(500, "5.5.6", "%s", _("Authentication exchange line is too long")),
-      out);
-  } else if (strcmp(response, "*") == 0) {
-    g_clear_pointer(&s->login_user, sm_smtp_sasl_wipe);
-    enter_state(s, STATE_HELO);
-    reply(out, 501, "5.7.0", _("Authentication cancelled"));
-  } else if (s->state == STATE_AUTH_PLAIN) {
-    action = auth_plain(s, response, out);
-  } else if (s->state == STATE_AUTH_USER) {
-    s->login_user = sm_smtp_sasl_decode_text(response);
-    if (s->login_user == NULL) {
+  if (end == SM_NET_LINE_END_NONE)
+    {
+      s->skipping = TRUE;
+      g_clear_pointer(&s->login_user, sm_smtp_sasl_wipe);
       enter_state(s, STATE_HELO);
-      action = error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid base64")), out);
-    } else {
-      g_string_append(out, "334 UGFzc3dvcmQ6\r\n");
-      enter_state(s, STATE_AUTH_PASS);
+      action = error_reply(
+          s, sm_smtp_reply_new(500, "5.5.6", "%s", _("Authentication exchange line is too long")),
+          out);
     }
-  } else {
-    char *password = sm_smtp_sasl_decode_text(response);
-    if (password == NULL) {
+  else if (strcmp(response, "*") == 0)
+    {
+      g_clear_pointer(&s->login_user, sm_smtp_sasl_wipe);
       enter_state(s, STATE_HELO);
-      action = error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid base64")), out);
-    } else {
-      action = authenticate(s, NULL, s->login_user, password, out);
+      reply(out, 501, "5.7.0", _("Authentication cancelled"));
     }
-    sm_smtp_sasl_wipe(password);
-    g_clear_pointer(&s->login_user, sm_smtp_sasl_wipe);
-  }
+  else if (s->state == STATE_AUTH_PLAIN)
+    {
+      action = auth_plain(s, response, out);
+    }
+  else if (s->state == STATE_AUTH_USER)
+    {
+      s->login_user = sm_smtp_sasl_decode_text(response);
+      if (s->login_user == NULL)
+        {
+          enter_state(s, STATE_HELO);
+          action = error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid base64")), out);
+        }
+      else
+        {
+          g_string_append(out, "334 UGFzc3dvcmQ6\r\n");
+          enter_state(s, STATE_AUTH_PASS);
+        }
+    }
+  else
+    {
+      char *password = sm_smtp_sasl_decode_text(response);
+      if (password == NULL)
+        {
+          enter_state(s, STATE_HELO);
+          action = error_reply(s, sm_smtp_reply_new(501, "5.5.2", "%s", _("Invalid base64")), out);
+        }
+      else
+        {
+          action = authenticate(s, NULL, s->login_user, password, out);
+        }
+      sm_smtp_sasl_wipe(password);
+      g_clear_pointer(&s->login_user, sm_smtp_sasl_wipe);
+    }
   explicit_bzero(response, len);
   return action;
 }
@@ -294,27 +315,37 @@ check_mail(SmSmtpSession *s, const SmSmtpCommand *cmd)
 static SmSmtpReply *
 mail_params(SmSmtpSession *s, const SmSmtpCommand *cmd)
 {
-  for (guint i = 0; i < cmd->params->len; i++) {
-    const SmSmtpParam *p = g_ptr_array_index(cmd->params, i);
-    guint64 size = 0;
-    if (strcmp(p->keyword, "SIZE") == 0) {
-      if (p->value == NULL || !g_ascii_string_to_unsigned(p->value, 10, 0, G_MAXUINT64, &size, NULL))
-        return sm_smtp_reply_new(501, "5.5.4", "%s", _("Bad SIZE value"));
-      if (size > s->max_message)
-        return sm_smtp_reply_new(552, "5.3.4",
-                                 _("Message too big: the limit is %" G_GUINT64_FORMAT " bytes"),
-                                 s->max_message);
-    } else if (strcmp(p->keyword, "BODY") == 0) {
-      if (p->value == NULL || (g_ascii_strcasecmp(p->value, "7BIT") != 0 &&
-                               g_ascii_strcasecmp(p->value, "8BITMIME") != 0))
-        return sm_smtp_reply_new(501, "5.5.4", "%s", _("BODY must be 7BIT or 8BITMIME"));
-      s->body_8bit = g_ascii_strcasecmp(p->value, "8BITMIME") == 0;
-    } else if (strcmp(p->keyword, "SMTPUTF8") == 0 && p->value == NULL) {
-      s->smtputf8 = TRUE;
-    } else if (strcmp(p->keyword, "AUTH") != 0) {
-      return sm_smtp_reply_new(555, "5.5.4", _("Unsupported parameter %s"), p->keyword);
+  for (guint i = 0; i < cmd->params->len; i++)
+    {
+      const SmSmtpParam *p = g_ptr_array_index(cmd->params, i);
+      guint64 size = 0;
+      if (strcmp(p->keyword, "SIZE") == 0)
+        {
+          if (p->value == NULL
+              || !g_ascii_string_to_unsigned(p->value, 10, 0, G_MAXUINT64, &size, NULL))
+            return sm_smtp_reply_new(501, "5.5.4", "%s", _("Bad SIZE value"));
+          if (size > s->max_message)
+            return sm_smtp_reply_new(552, "5.3.4",
+                                     _("Message too big: the limit is %" G_GUINT64_FORMAT " bytes"),
+                                     s->max_message);
+        }
+      else if (strcmp(p->keyword, "BODY") == 0)
+        {
+          if (p->value == NULL
+              || (g_ascii_strcasecmp(p->value, "7BIT") != 0
+                  && g_ascii_strcasecmp(p->value, "8BITMIME") != 0))
+            return sm_smtp_reply_new(501, "5.5.4", "%s", _("BODY must be 7BIT or 8BITMIME"));
+          s->body_8bit = g_ascii_strcasecmp(p->value, "8BITMIME") == 0;
+        }
+      else if (strcmp(p->keyword, "SMTPUTF8") == 0 && p->value == NULL)
+        {
+          s->smtputf8 = TRUE;
+        }
+      else if (strcmp(p->keyword, "AUTH") != 0)
+        {
+          return sm_smtp_reply_new(555, "5.5.4", _("Unsupported parameter %s"), p->keyword);
+        }
     }
-  }
   return NULL;
 }
 
@@ -326,10 +357,15 @@ proceed_mail(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
     r = sm_smtp_reply_new(553, "5.6.7", "%s", _("Non-ASCII address without SMTPUTF8"));
   if (r == NULL && cmd->path[0] != '\0' && !sm_smtp_address_is_valid(cmd->path, s->smtputf8))
     r = sm_smtp_reply_new(553, "5.1.7", "%s", _("Bad sender address syntax"));
-  if (r != NULL) {
-    s->smtputf8 = s->body_8bit = FALSE;
-    return error_reply(s, r, out);
-  }
+  if (r != NULL)
+    {
+      s->smtputf8 = s->body_8bit = FALSE;
+      if (r->code != 552) /* a size refusal is policy, not a client error */
+        return error_reply(s, r, out);
+      sm_smtp_reply_format(r, out);
+      sm_smtp_reply_free(r);
+      return SM_SMTP_ACTION_CONTINUE;
+    }
   s->mail_from = g_strdup(cmd->path);
   enter_state(s, STATE_MAIL);
   reply(out, 250, "2.1.0", _("Sender OK"));
@@ -341,10 +377,11 @@ check_rcpt(SmSmtpSession *s, const SmSmtpCommand *cmd)
 {
   if (s->state != STATE_MAIL && s->state != STATE_RCPT)
     return bad_sequence(_("Need MAIL before RCPT"));
-  if (cmd->params->len > 0) {
-    const SmSmtpParam *p = g_ptr_array_index(cmd->params, 0);
-    return sm_smtp_reply_new(555, "5.5.4", _("Unsupported parameter %s"), p->keyword);
-  }
+  if (cmd->params->len > 0)
+    {
+      const SmSmtpParam *p = g_ptr_array_index(cmd->params, 0);
+      return sm_smtp_reply_new(555, "5.5.4", _("Unsupported parameter %s"), p->keyword);
+    }
   return NULL;
 }
 
@@ -352,21 +389,23 @@ static SmSmtpAction
 proceed_rcpt(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
 {
   /* Too many recipients is not a client error: it sends the rest in another transaction. */
-  if (s->rcpts->len >= s->max_recipients) {
-    reply(out, 452, "4.5.3", _("Too many recipients"));
-    return SM_SMTP_ACTION_CONTINUE;
-  }
+  if (s->rcpts->len >= s->max_recipients)
+    {
+      reply(out, 452, "4.5.3", _("Too many recipients"));
+      return SM_SMTP_ACTION_CONTINUE;
+    }
   if (!is_ascii(cmd->path) && !s->smtputf8)
     return error_reply(
-      s, sm_smtp_reply_new(553, "5.6.7", "%s", _("Non-ASCII address without SMTPUTF8")), out);
+        s, sm_smtp_reply_new(553, "5.6.7", "%s", _("Non-ASCII address without SMTPUTF8")), out);
   if (!sm_smtp_address_is_valid(cmd->path, s->smtputf8))
-    return error_reply(
-      s, sm_smtp_reply_new(553, "5.1.3", "%s", _("Bad recipient address syntax")), out);
-  if (!g_hash_table_contains(s->rcpt_set, cmd->path)) {
-    char *rcpt = g_strdup(cmd->path);
-    g_ptr_array_add(s->rcpts, rcpt);
-    g_hash_table_add(s->rcpt_set, rcpt);
-  }
+    return error_reply(s, sm_smtp_reply_new(553, "5.1.3", "%s", _("Bad recipient address syntax")),
+                       out);
+  if (!g_hash_table_contains(s->rcpt_set, cmd->path))
+    {
+      char *rcpt = g_strdup(cmd->path);
+      g_ptr_array_add(s->rcpts, rcpt);
+      g_hash_table_add(s->rcpt_set, rcpt);
+    }
   enter_state(s, STATE_RCPT);
   reply(out, 250, "2.1.5", _("Recipient OK"));
   return SM_SMTP_ACTION_CONTINUE;
@@ -389,11 +428,12 @@ proceed_data(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
 {
   g_autoptr(GError) error = NULL;
   s->spool = sm_smtp_spool_new(s->spool_dir, s->max_message, &error);
-  if (s->spool == NULL) {
-    g_warning("session=%s event=spool-failed error=\"%s\"", s->id, error->message);
-    reply(out, 451, "4.3.0", _("Local error: cannot store the message; try again later"));
-    return SM_SMTP_ACTION_CONTINUE;
-  }
+  if (s->spool == NULL)
+    {
+      g_warning("session=%s event=spool-failed error=\"%s\"", s->id, error->message);
+      reply(out, 451, "4.3.0", _("Local error: cannot store the message; try again later"));
+      return SM_SMTP_ACTION_CONTINUE;
+    }
   enter_state(s, STATE_DATA);
   reply(out, 354, NULL, _("End data with <CR><LF>.<CR><LF>"));
   return SM_SMTP_ACTION_CONTINUE;
@@ -403,11 +443,12 @@ static SmSmtpReply *
 end_of_data(SmSmtpSession *s)
 {
   g_autoptr(GError) error = NULL;
-  if (!sm_smtp_spool_finish(s->spool, &error)) {
-    g_warning("session=%s event=spool-failed error=\"%s\"", s->id, error->message);
-    return sm_smtp_reply_new(451, "4.3.0", "%s",
-                             _("Local error: cannot store the message; try again later"));
-  }
+  if (!sm_smtp_spool_finish(s->spool, &error))
+    {
+      g_warning("session=%s event=spool-failed error=\"%s\"", s->id, error->message);
+      return sm_smtp_reply_new(451, "4.3.0", "%s",
+                               _("Local error: cannot store the message; try again later"));
+    }
   if (sm_smtp_spool_overflowed(s->spool))
     return sm_smtp_reply_new(552, "5.3.4",
                              _("Message too big: the limit is %" G_GUINT64_FORMAT " bytes"),
@@ -470,9 +511,9 @@ static SmSmtpAction
 proceed_help(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
 {
   g_autoptr(SmSmtpReply) r = sm_smtp_reply_new(
-    214, "2.0.0", "%s\n%s",
-    _("sealmail submission proxy: messages are scanned and encrypted before they are sent"),
-    _("Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT HELP VRFY"));
+      214, "2.0.0", "%s\n%s",
+      _("sealmail submission proxy: messages are scanned and encrypted before they are sent"),
+      _("Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA RSET NOOP QUIT HELP VRFY"));
   sm_smtp_reply_format(r, out);
   return SM_SMTP_ACTION_CONTINUE;
 }
@@ -487,69 +528,71 @@ proceed_vrfy(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
 static SmSmtpAction
 proceed_unsupported(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
 {
-  return error_reply(s, sm_smtp_reply_new(502, "5.5.1", "%s", _("Command not implemented")),
-                     out);
+  return error_reply(s, sm_smtp_reply_new(502, "5.5.1", "%s", _("Command not implemented")), out);
 }
 
-typedef struct {
+typedef struct
+{
   SmSmtpVerb verb;
   CheckFunc check; /* NULL: always allowed */
   ProceedFunc proceed;
 } CommandDef;
 
 static const CommandDef command_table[] = {
-  {SM_SMTP_VERB_HELO, NULL, proceed_helo},
-  {SM_SMTP_VERB_EHLO, NULL, proceed_helo},
-  {SM_SMTP_VERB_STARTTLS, check_starttls, proceed_starttls},
-  {SM_SMTP_VERB_AUTH, check_auth, proceed_auth},
-  {SM_SMTP_VERB_MAIL, check_mail, proceed_mail},
-  {SM_SMTP_VERB_RCPT, check_rcpt, proceed_rcpt},
-  {SM_SMTP_VERB_DATA, check_data, proceed_data},
-  {SM_SMTP_VERB_RSET, NULL, proceed_rset},
-  {SM_SMTP_VERB_NOOP, NULL, proceed_noop},
-  {SM_SMTP_VERB_QUIT, NULL, proceed_quit},
-  {SM_SMTP_VERB_HELP, NULL, proceed_help},
-  {SM_SMTP_VERB_VRFY, NULL, proceed_vrfy},
-  {SM_SMTP_VERB_EXPN, NULL, proceed_unsupported},
-  {SM_SMTP_VERB_BDAT, NULL, proceed_unsupported},
+  { SM_SMTP_VERB_HELO, NULL, proceed_helo },
+  { SM_SMTP_VERB_EHLO, NULL, proceed_helo },
+  { SM_SMTP_VERB_STARTTLS, check_starttls, proceed_starttls },
+  { SM_SMTP_VERB_AUTH, check_auth, proceed_auth },
+  { SM_SMTP_VERB_MAIL, check_mail, proceed_mail },
+  { SM_SMTP_VERB_RCPT, check_rcpt, proceed_rcpt },
+  { SM_SMTP_VERB_DATA, check_data, proceed_data },
+  { SM_SMTP_VERB_RSET, NULL, proceed_rset },
+  { SM_SMTP_VERB_NOOP, NULL, proceed_noop },
+  { SM_SMTP_VERB_QUIT, NULL, proceed_quit },
+  { SM_SMTP_VERB_HELP, NULL, proceed_help },
+  { SM_SMTP_VERB_VRFY, NULL, proceed_vrfy },
+  { SM_SMTP_VERB_EXPN, NULL, proceed_unsupported },
+  { SM_SMTP_VERB_BDAT, NULL, proceed_unsupported },
 };
 
 static SmSmtpAction
 dispatch(SmSmtpSession *s, const SmSmtpCommand *cmd, GString *out)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(command_table); i++) {
-    const CommandDef *def = &command_table[i];
-    if (def->verb != cmd->verb)
-      continue;
-    g_debug("session=%s event=command verb=%s state=%s", s->id, sm_smtp_verb_name(cmd->verb),
-            state_names[s->state]);
-    SmSmtpReply *refusal = def->check != NULL ? def->check(s, cmd) : NULL;
-    if (refusal != NULL)
-      return error_reply(s, refusal, out);
-    return def->proceed(s, cmd, out);
-  }
+  for (gsize i = 0; i < G_N_ELEMENTS(command_table); i++)
+    {
+      const CommandDef *def = &command_table[i];
+      if (def->verb != cmd->verb)
+        continue;
+      g_debug("session=%s event=command verb=%s state=%s", s->id, sm_smtp_verb_name(cmd->verb),
+              state_names[s->state]);
+      SmSmtpReply *refusal = def->check != NULL ? def->check(s, cmd) : NULL;
+      if (refusal != NULL)
+        return error_reply(s, refusal, out);
+      return def->proceed(s, cmd, out);
+    }
   return error_reply(s, sm_smtp_reply_new(500, "5.5.2", "%s", _("Unknown command")), out);
 }
 
 SmSmtpAction
-sm_smtp_session_feed(SmSmtpSession *s, const char *line, gsize len, SmNetLineEnd end,
-                     GString *out)
+sm_smtp_session_feed(SmSmtpSession *s, const char *line, gsize len, SmNetLineEnd end, GString *out)
 {
   g_return_val_if_fail(s != NULL && line != NULL && out != NULL, SM_SMTP_ACTION_CLOSE);
   if (s->state == STATE_QUIT || s->state == STATE_TLS)
     return SM_SMTP_ACTION_CLOSE;
   if (s->state == STATE_DATA)
     return feed_data(s, line, len, end, out);
-  if (s->skipping) {
-    s->skipping = end == SM_NET_LINE_END_NONE;
-    return SM_SMTP_ACTION_CONTINUE;
-  }
+  if (s->skipping)
+    {
+      s->skipping = end == SM_NET_LINE_END_NONE;
+      return SM_SMTP_ACTION_CONTINUE;
+    }
   if (s->state == STATE_AUTH_PLAIN || s->state == STATE_AUTH_USER || s->state == STATE_AUTH_PASS)
     return feed_auth(s, line, len, end, out);
-  if (end == SM_NET_LINE_END_NONE) {
-    s->skipping = TRUE;
-    return error_reply(s, sm_smtp_reply_new(500, "5.5.2", "%s", _("Line too long")), out);
-  }
+  if (end == SM_NET_LINE_END_NONE)
+    {
+      s->skipping = TRUE;
+      return error_reply(s, sm_smtp_reply_new(500, "5.5.2", "%s", _("Line too long")), out);
+    }
 
   SmSmtpCommand cmd;
   const char *why = NULL;
@@ -608,10 +651,11 @@ sm_smtp_session_start(SmSmtpSession *s, GString *out)
 SmSmtpAction
 sm_smtp_session_tls_done(SmSmtpSession *s, gboolean ok, GString *out)
 {
-  if (!ok) {
-    enter_state(s, STATE_QUIT);
-    return SM_SMTP_ACTION_CLOSE;
-  }
+  if (!ok)
+    {
+      enter_state(s, STATE_QUIT);
+      return SM_SMTP_ACTION_CLOSE;
+    }
   /* RFC 3207 §4.2: forget everything learnt before TLS, including EHLO. */
   s->tls = TRUE;
   s->esmtp = FALSE;

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 typedef struct _SmSmtpSession SmSmtpSession;
 
 /* The transaction handed to the backend at the end of DATA. */
-typedef struct {
+typedef struct
+{
   const char *mail_from;    /* "" for the null reverse-path */
   const char *const *rcpts; /* NULL-terminated forward paths, duplicates removed */
   gboolean smtputf8;        /* SMTPUTF8 was given (RFC 6531) */
@@ -25,7 +26,8 @@ typedef struct {
 } SmSmtpEnvelope;
 
 /* What the session needs from outside; both run synchronously in the session's thread. */
-typedef struct {
+typedef struct
+{
   /* Checks the credentials (upstream: the provider checks them). Returns the reply to give. */
   SmSmtpReply *(*authenticate)(gpointer data, const char *authzid, const char *user,
                                const char *password);
@@ -33,24 +35,26 @@ typedef struct {
   SmSmtpReply *(*deliver)(gpointer data, const SmSmtpEnvelope *envelope);
 } SmSmtpBackend;
 
-typedef struct {
-  const char *session_id;   /* for the log */
-  const char *hostname;     /* our name in the greeting and EHLO reply */
-  const char *spool_dir;    /* where DATA is written */
-  guint64 max_message;      /* SIZE (SM_LIMIT_SMTP_MESSAGE_BYTES) */
-  guint max_recipients;     /* SM_LIMIT_SMTP_RECIPIENTS */
-  guint max_errors;         /* SM_LIMIT_SMTP_ERRORS */
-  gboolean starttls;        /* offer STARTTLS */
+typedef struct
+{
+  const char *session_id; /* for the log */
+  const char *hostname;   /* our name in the greeting and EHLO reply */
+  const char *spool_dir;  /* where DATA is written */
+  guint64 max_message;    /* SIZE (SM_LIMIT_SMTP_MESSAGE_BYTES) */
+  guint max_recipients;   /* SM_LIMIT_SMTP_RECIPIENTS */
+  guint max_errors;       /* SM_LIMIT_SMTP_ERRORS */
+  gboolean starttls;      /* offer STARTTLS */
 } SmSmtpSessionConfig;
 
-typedef enum {
-  SM_SMTP_ACTION_CONTINUE,  /* write the replies and read the next line */
-  SM_SMTP_ACTION_STARTTLS,  /* write the replies, then run the TLS handshake */
-  SM_SMTP_ACTION_CLOSE,     /* write the replies, then close */
+typedef enum
+{
+  SM_SMTP_ACTION_CONTINUE, /* write the replies and read the next line */
+  SM_SMTP_ACTION_STARTTLS, /* write the replies, then run the TLS handshake */
+  SM_SMTP_ACTION_CLOSE,    /* write the replies, then close */
 } SmSmtpAction;
 
-SmSmtpSession *sm_smtp_session_new(const SmSmtpSessionConfig *config,
-                                   const SmSmtpBackend *backend, gpointer backend_data);
+SmSmtpSession *sm_smtp_session_new(const SmSmtpSessionConfig *config, const SmSmtpBackend *backend,
+                                   gpointer backend_data);
 void sm_smtp_session_free(SmSmtpSession *session);
 
 /* Appends the greeting to @out. */

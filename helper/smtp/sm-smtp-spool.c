@@ -13,18 +13,19 @@
 
 #define WRITE_BUFFER_BYTES (256 * 1024)
 
-struct _SmSmtpSpool {
+struct _SmSmtpSpool
+{
   char *path;
   int fd;
   GString *buf;
-  guint64 size;      /* message bytes after unstuffing */
+  guint64 size; /* message bytes after unstuffing */
   guint64 max_bytes;
   gboolean overflow;
   gboolean at_line_start;
   gboolean prev_crlf; /* the previous line ended with CR LF (or there was none) */
   gboolean has_8bit;
   guint bare_lf;
-  int write_errno;    /* first write error, reported at the end */
+  int write_errno; /* first write error, reported at the end */
 };
 
 SmSmtpSpool *
@@ -32,11 +33,12 @@ sm_smtp_spool_new(const char *dir, guint64 max_bytes, GError **error)
 {
   g_autofree char *tmpl = g_build_filename(dir, "msg-XXXXXX", NULL);
   int fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    g_set_error(error, SM_ERROR, SM_ERROR_IO, _("cannot create a spool file in %s: %s"), dir,
-                g_strerror(errno));
-    return NULL;
-  }
+  if (fd < 0)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_IO, _("cannot create a spool file in %s: %s"), dir,
+                  g_strerror(errno));
+      return NULL;
+    }
   SmSmtpSpool *spool = g_new0(SmSmtpSpool, 1);
   spool->path = g_steal_pointer(&tmpl);
   spool->fd = fd;
@@ -64,17 +66,19 @@ flush(SmSmtpSpool *spool)
 {
   const char *p = spool->buf->str;
   gsize left = spool->buf->len;
-  while (left > 0 && spool->write_errno == 0) {
-    ssize_t n = write(spool->fd, p, left);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      spool->write_errno = errno;
-      break;
+  while (left > 0 && spool->write_errno == 0)
+    {
+      ssize_t n = write(spool->fd, p, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          spool->write_errno = errno;
+          break;
+        }
+      p += n;
+      left -= (gsize)n;
     }
-    p += n;
-    left -= (gsize)n;
-  }
   g_string_truncate(spool->buf, 0);
 }
 
@@ -83,17 +87,19 @@ append(SmSmtpSpool *spool, const char *data, gsize len)
 {
   if (spool->overflow)
     return;
-  if (spool->size + len > spool->max_bytes) {
-    spool->overflow = TRUE;
-    return;
-  }
+  if (spool->size + len > spool->max_bytes)
+    {
+      spool->overflow = TRUE;
+      return;
+    }
   spool->size += len;
   if (!spool->has_8bit)
     for (gsize i = 0; i < len; i++)
-      if ((guchar)data[i] >= 0x80) {
-        spool->has_8bit = TRUE;
-        break;
-      }
+      if ((guchar)data[i] >= 0x80)
+        {
+          spool->has_8bit = TRUE;
+          break;
+        }
   g_string_append_len(spool->buf, data, len);
   if (spool->buf->len >= WRITE_BUFFER_BYTES)
     flush(spool);
@@ -102,18 +108,20 @@ append(SmSmtpSpool *spool, const char *data, gsize len)
 gboolean
 sm_smtp_spool_feed(SmSmtpSpool *spool, const char *line, gsize len, SmNetLineEnd end)
 {
-  if (spool->at_line_start && len > 0 && line[0] == '.') {
-    if (len == 1 && end == SM_NET_LINE_END_CRLF && spool->prev_crlf)
-      return TRUE;
-    /* RFC 5321 §4.5.2: drop the first dot of a line that starts with one. */
-    line++;
-    len--;
-  }
+  if (spool->at_line_start && len > 0 && line[0] == '.')
+    {
+      if (len == 1 && end == SM_NET_LINE_END_CRLF && spool->prev_crlf)
+        return TRUE;
+      /* RFC 5321 §4.5.2: drop the first dot of a line that starts with one. */
+      line++;
+      len--;
+    }
   append(spool, line, len);
-  if (end == SM_NET_LINE_END_NONE) {
-    spool->at_line_start = FALSE;
-    return FALSE;
-  }
+  if (end == SM_NET_LINE_END_NONE)
+    {
+      spool->at_line_start = FALSE;
+      return FALSE;
+    }
   if (end == SM_NET_LINE_END_LF)
     spool->bare_lf++;
   append(spool, "\r\n", 2);
@@ -128,11 +136,12 @@ sm_smtp_spool_finish(SmSmtpSpool *spool, GError **error)
   flush(spool);
   if (spool->write_errno == 0 && lseek(spool->fd, 0, SEEK_SET) < 0)
     spool->write_errno = errno;
-  if (spool->write_errno != 0) {
-    g_set_error(error, SM_ERROR, SM_ERROR_IO, _("cannot write the spool file %s: %s"),
-                spool->path, g_strerror(spool->write_errno));
-    return FALSE;
-  }
+  if (spool->write_errno != 0)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_IO, _("cannot write the spool file %s: %s"),
+                  spool->path, g_strerror(spool->write_errno));
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 typedef struct _SmSmtpSpool SmSmtpSpool;
 
-/* A new spool file in @dir (mode 0600); messages over @max_bytes are read to the end and dropped. */
+/* A new spool file in @dir (mode 0600); messages over @max_bytes are read to the end and dropped.
+ */
 SmSmtpSpool *sm_smtp_spool_new(const char *dir, guint64 max_bytes, GError **error);
 /* Removes the file. */
 void sm_smtp_spool_free(SmSmtpSpool *spool);

@@ -13,7 +13,8 @@
 #define WRITE_CHUNK (64 * 1024)
 #define PIPELINE_BATCH 100 /* commands written before their replies are read */
 
-struct _SmSmtpUpstream {
+struct _SmSmtpUpstream
+{
   SmNetConn *conn;
   SmNetLineReader *reader;
   GHashTable *ext; /* EHLO keyword (upper case) -> parameters */
@@ -26,35 +27,38 @@ struct _SmSmtpUpstream {
 gboolean
 sm_smtp_upstream_parse_url(const char *url, SmSmtpUpstreamAddress *address, GError **error)
 {
-  static const struct {
+  static const struct
+  {
     const char *scheme;
     SmSmtpTlsMode mode;
     guint16 port;
   } schemes[] = {
-    {"smtp+starttls://", SM_SMTP_TLS_STARTTLS, 587},
-    {"smtps://", SM_SMTP_TLS_IMPLICIT, 465},
+    { "smtp+starttls://", SM_SMTP_TLS_STARTTLS, 587 },
+    { "smtps://", SM_SMTP_TLS_IMPLICIT, 465 },
   };
   memset(address, 0, sizeof *address);
-  for (gsize i = 0; i < G_N_ELEMENTS(schemes); i++) {
-    if (!g_str_has_prefix(url, schemes[i].scheme))
-      continue;
-    const char *rest = url + strlen(schemes[i].scheme);
-    g_autofree char *hostport = g_strndup(rest, strcspn(rest, "/"));
-    const char *colon = strrchr(hostport, ':');
-    guint64 port = schemes[i].port;
-    gboolean bracketed = hostport[0] == '[';
-    if (colon != NULL && (!bracketed || colon > strchr(hostport, ']'))) {
-      if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT16, &port, NULL))
+  for (gsize i = 0; i < G_N_ELEMENTS(schemes); i++)
+    {
+      if (!g_str_has_prefix(url, schemes[i].scheme))
+        continue;
+      const char *rest = url + strlen(schemes[i].scheme);
+      g_autofree char *hostport = g_strndup(rest, strcspn(rest, "/"));
+      const char *colon = strrchr(hostport, ':');
+      guint64 port = schemes[i].port;
+      gboolean bracketed = hostport[0] == '[';
+      if (colon != NULL && (!bracketed || colon > strchr(hostport, ']')))
+        {
+          if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT16, &port, NULL))
+            break;
+          hostport[colon - hostport] = '\0';
+        }
+      if (hostport[0] == '\0')
         break;
-      hostport[colon - hostport] = '\0';
+      address->host = g_strdup(hostport);
+      address->port = (guint16)port;
+      address->mode = schemes[i].mode;
+      return TRUE;
     }
-    if (hostport[0] == '\0')
-      break;
-    address->host = g_strdup(hostport);
-    address->port = (guint16)port;
-    address->mode = schemes[i].mode;
-    return TRUE;
-  }
   g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
               _("smtp-upstream '%s' is not supported: write smtp+starttls://HOST:587 or "
                 "smtps://HOST:465 (sealmail never sends mail in clear text)"),
@@ -71,11 +75,12 @@ sm_smtp_upstream_address_clear(SmSmtpUpstreamAddress *address)
 static gboolean
 write_str(SmSmtpUpstream *up, const char *s, gsize len, GError **error)
 {
-  if (!sm_net_conn_write_all(up->conn, s, len, error)) {
-    up->usable = FALSE;
-    g_prefix_error(error, _("upstream %s: "), up->host);
-    return FALSE;
-  }
+  if (!sm_net_conn_write_all(up->conn, s, len, error))
+    {
+      up->usable = FALSE;
+      g_prefix_error(error, _("upstream %s: "), up->host);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -93,34 +98,37 @@ read_reply(SmSmtpUpstream *up, GError **error)
 {
   g_autoptr(GString) text = g_string_new(NULL);
   guint first = 0;
-  for (guint n = 0;; n++) {
-    const char *line = NULL, *t = NULL;
-    gsize len = 0, tlen = 0;
-    SmNetLineEnd end;
-    guint code = 0;
-    gboolean more = FALSE;
-    if (n >= up->max_reply_lines)
-      return protocol_error(up, error, _("reply has too many lines"));
-    if (!sm_net_line_read(up->reader, &line, &len, &end, error)) {
-      up->usable = FALSE;
-      if (error != NULL && *error == NULL)
-        g_set_error(error, SM_ERROR, SM_ERROR_IO, _("upstream %s closed the connection"),
-                    up->host);
-      else
-        g_prefix_error(error, _("upstream %s: "), up->host);
-      return NULL;
+  for (guint n = 0;; n++)
+    {
+      const char *line = NULL, *t = NULL;
+      gsize len = 0, tlen = 0;
+      SmNetLineEnd end;
+      guint code = 0;
+      gboolean more = FALSE;
+      if (n >= up->max_reply_lines)
+        return protocol_error(up, error, _("reply has too many lines"));
+      if (!sm_net_line_read(up->reader, &line, &len, &end, error))
+        {
+          up->usable = FALSE;
+          if (error != NULL && *error == NULL)
+            g_set_error(error, SM_ERROR, SM_ERROR_IO, _("upstream %s closed the connection"),
+                        up->host);
+          else
+            g_prefix_error(error, _("upstream %s: "), up->host);
+          return NULL;
+        }
+      if (end == SM_NET_LINE_END_NONE
+          || !sm_smtp_parse_reply_line(line, len, &code, &more, &t, &tlen))
+        return protocol_error(up, error, _("malformed reply"));
+      if (first != 0 && code != first)
+        return protocol_error(up, error, _("reply lines with different codes"));
+      first = code;
+      if (n > 0)
+        g_string_append_c(text, '\n');
+      g_string_append_len(text, t, (gssize)tlen);
+      if (!more)
+        return sm_smtp_reply_new_raw(code, text->str);
     }
-    if (end == SM_NET_LINE_END_NONE || !sm_smtp_parse_reply_line(line, len, &code, &more, &t, &tlen))
-      return protocol_error(up, error, _("malformed reply"));
-    if (first != 0 && code != first)
-      return protocol_error(up, error, _("reply lines with different codes"));
-    first = code;
-    if (n > 0)
-      g_string_append_c(text, '\n');
-    g_string_append_len(text, t, (gssize)tlen);
-    if (!more)
-      return sm_smtp_reply_new_raw(code, text->str);
-  }
 }
 
 static SmSmtpReply *
@@ -139,18 +147,20 @@ ehlo(SmSmtpUpstream *up, SmSmtpReply **reply, GError **error)
   g_autoptr(SmSmtpReply) r = command(up, line, error);
   if (r == NULL)
     return FALSE;
-  if (r->code != 250) {
-    g_set_error(error, SM_ERROR, SM_ERROR_PROTOCOL, _("upstream %s refused EHLO"), up->host);
-    *reply = g_steal_pointer(&r);
-    return FALSE;
-  }
+  if (r->code != 250)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_PROTOCOL, _("upstream %s refused EHLO"), up->host);
+      *reply = g_steal_pointer(&r);
+      return FALSE;
+    }
   g_hash_table_remove_all(up->ext);
   g_auto(GStrv) lines = g_strsplit(r->text, "\n", -1);
-  for (guint i = 1; lines[i] != NULL; i++) {
-    char *sp = strchr(lines[i], ' ');
-    char *kw = g_ascii_strup(lines[i], sp != NULL ? sp - lines[i] : -1);
-    g_hash_table_replace(up->ext, kw, g_strdup(sp != NULL ? sp + 1 : ""));
-  }
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      char *sp = strchr(lines[i], ' ');
+      char *kw = g_ascii_strup(lines[i], sp != NULL ? sp - lines[i] : -1);
+      g_hash_table_replace(up->ext, kw, g_strdup(sp != NULL ? sp + 1 : ""));
+    }
   return TRUE;
 }
 
@@ -158,31 +168,34 @@ static gboolean
 start_tls(SmSmtpUpstream *up, SSL_CTX *ctx, char **failure_type, SmSmtpReply **reply,
           GError **error)
 {
-  if (!sm_smtp_upstream_has(up, "STARTTLS")) {
-    *failure_type = g_strdup("starttls-not-supported");
-    g_set_error(error, SM_ERROR, SM_ERROR_TLS,
-                _("upstream %s does not offer STARTTLS (or something removed the offer); "
-                  "sealmail does not send in clear text"),
-                up->host);
-    return FALSE;
-  }
+  if (!sm_smtp_upstream_has(up, "STARTTLS"))
+    {
+      *failure_type = g_strdup("starttls-not-supported");
+      g_set_error(error, SM_ERROR, SM_ERROR_TLS,
+                  _("upstream %s does not offer STARTTLS (or something removed the offer); "
+                    "sealmail does not send in clear text"),
+                  up->host);
+      return FALSE;
+    }
   g_autoptr(SmSmtpReply) r = command(up, "STARTTLS", error);
   if (r == NULL)
     return FALSE;
-  if (r->code != 220) {
-    *failure_type = g_strdup("starttls-not-supported");
-    g_set_error(error, SM_ERROR, SM_ERROR_TLS, _("upstream %s refused STARTTLS"), up->host);
-    *reply = g_steal_pointer(&r);
-    return FALSE;
-  }
+  if (r->code != 220)
+    {
+      *failure_type = g_strdup("starttls-not-supported");
+      g_set_error(error, SM_ERROR, SM_ERROR_TLS, _("upstream %s refused STARTTLS"), up->host);
+      *reply = g_steal_pointer(&r);
+      return FALSE;
+    }
   /* Bytes after the 220 were sent in clear text by someone: never read them as TLS data. */
-  if (sm_net_line_reader_buffered(up->reader) > 0) {
-    *failure_type = g_strdup("validation-failure");
-    up->usable = FALSE;
-    g_set_error(error, SM_ERROR, SM_ERROR_TLS,
-                _("upstream %s sent data before the TLS handshake"), up->host);
-    return FALSE;
-  }
+  if (sm_net_line_reader_buffered(up->reader) > 0)
+    {
+      *failure_type = g_strdup("validation-failure");
+      up->usable = FALSE;
+      g_set_error(error, SM_ERROR, SM_ERROR_TLS,
+                  _("upstream %s sent data before the TLS handshake"), up->host);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -197,25 +210,26 @@ handshake(SmSmtpUpstream *up, SSL_CTX *ctx, char **failure_type, GError **error)
 }
 
 static gboolean
-greet(SmSmtpUpstream *up, const SmSmtpUpstreamOptions *o, char **failure_type,
-      SmSmtpReply **reply, GError **error)
+greet(SmSmtpUpstream *up, const SmSmtpUpstreamOptions *o, char **failure_type, SmSmtpReply **reply,
+      GError **error)
 {
   if (o->address->mode == SM_SMTP_TLS_IMPLICIT && !handshake(up, o->tls, failure_type, error))
     return FALSE;
   g_autoptr(SmSmtpReply) greeting = read_reply(up, error);
   if (greeting == NULL)
     return FALSE;
-  if (greeting->code != 220) {
-    g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("upstream %s is not ready"), up->host);
-    *reply = g_steal_pointer(&greeting);
-    return FALSE;
-  }
+  if (greeting->code != 220)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_TEMPORARY, _("upstream %s is not ready"), up->host);
+      *reply = g_steal_pointer(&greeting);
+      return FALSE;
+    }
   if (!ehlo(up, reply, error))
     return FALSE;
   if (o->address->mode == SM_SMTP_TLS_IMPLICIT)
     return TRUE;
-  return start_tls(up, o->tls, failure_type, reply, error) &&
-         handshake(up, o->tls, failure_type, error) && ehlo(up, reply, error);
+  return start_tls(up, o->tls, failure_type, reply, error)
+         && handshake(up, o->tls, failure_type, error) && ehlo(up, reply, error);
 }
 
 SmSmtpUpstream *
@@ -224,8 +238,8 @@ sm_smtp_upstream_open(const SmSmtpUpstreamOptions *o, char **failure_type, SmSmt
 {
   *failure_type = NULL;
   *reply = NULL;
-  SmNetConn *conn = sm_net_conn_connect(o->address->host, o->address->port, o->timeout_seconds,
-                                        error);
+  SmNetConn *conn
+      = sm_net_conn_connect(o->address->host, o->address->port, o->timeout_seconds, error);
   if (conn == NULL)
     return NULL;
   g_autoptr(SmSmtpUpstream) up = g_new0(SmSmtpUpstream, 1);
@@ -246,9 +260,8 @@ sm_smtp_upstream_close(SmSmtpUpstream *up)
 {
   if (up == NULL)
     return;
-  if (up->usable) {
-    g_autoptr(SmSmtpReply) r = command(up, "QUIT", NULL);
-  }
+  if (up->usable)
+    sm_smtp_reply_free(command(up, "QUIT", NULL));
   sm_net_line_reader_free(up->reader);
   sm_net_conn_free(up->conn);
   g_hash_table_unref(up->ext);
@@ -316,12 +329,13 @@ sm_smtp_upstream_auth(SmSmtpUpstream *up, const char *authzid, const char *user,
 {
   if (!sm_net_conn_is_tls(up->conn))
     return sm_smtp_reply_new(454, "4.7.0", "%s", _("Refusing to authenticate without TLS"));
-  if (offers_mechanism(up, "PLAIN")) {
-    g_autofree char *b64 = sm_smtp_sasl_encode_plain(authzid, user, password);
-    char *line = g_strconcat("AUTH PLAIN ", b64, NULL);
-    sm_smtp_sasl_wipe(g_steal_pointer(&b64));
-    return secret_command(up, line, error);
-  }
+  if (offers_mechanism(up, "PLAIN"))
+    {
+      g_autofree char *b64 = sm_smtp_sasl_encode_plain(authzid, user, password);
+      char *line = g_strconcat("AUTH PLAIN ", b64, NULL);
+      sm_smtp_sasl_wipe(g_steal_pointer(&b64));
+      return secret_command(up, line, error);
+    }
   if (offers_mechanism(up, "LOGIN"))
     return auth_login(up, user, password, error);
   return sm_smtp_reply_new(454, "4.7.0", _("Upstream %s offers neither AUTH PLAIN nor LOGIN"),
@@ -331,15 +345,17 @@ sm_smtp_upstream_auth(SmSmtpUpstream *up, const char *authzid, const char *user,
 gboolean
 sm_smtp_upstream_reset(SmSmtpUpstream *up, GError **error)
 {
-  if (!up->usable) {
-    g_set_error(error, SM_ERROR, SM_ERROR_IO, _("upstream %s: connection lost"), up->host);
-    return FALSE;
-  }
+  if (!up->usable)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_IO, _("upstream %s: connection lost"), up->host);
+      return FALSE;
+    }
   g_autoptr(SmSmtpReply) r = command(up, "RSET", error);
-  if (r != NULL && r->code != 250) {
-    up->usable = FALSE;
-    g_set_error(error, SM_ERROR, SM_ERROR_PROTOCOL, _("upstream %s refused RSET"), up->host);
-  }
+  if (r != NULL && r->code != 250)
+    {
+      up->usable = FALSE;
+      g_set_error(error, SM_ERROR, SM_ERROR_PROTOCOL, _("upstream %s refused RSET"), up->host);
+    }
   return r != NULL && r->code == 250;
 }
 
@@ -374,25 +390,27 @@ envelope(SmSmtpUpstream *up, const SmSmtpUpstreamMessage *m, gboolean *io_failed
     g_ptr_array_add(cmds, g_strdup_printf("RCPT TO:<%s>\r\n", m->rcpts[i]));
 
   *io_failed = FALSE;
-  for (guint start = 0; start < cmds->len; start += batch) {
-    guint end = MIN(start + batch, cmds->len);
-    g_autoptr(GString) out = g_string_new(NULL);
-    for (guint i = start; i < end; i++)
-      g_string_append(out, g_ptr_array_index(cmds, i));
-    if (!write_str(up, out->str, out->len, error))
-      goto io_failure;
-    for (guint i = start; i < end; i++) {
-      SmSmtpReply *r = read_reply(up, error);
-      if (r == NULL)
+  for (guint start = 0; start < cmds->len; start += batch)
+    {
+      guint end = MIN(start + batch, cmds->len);
+      g_autoptr(GString) out = g_string_new(NULL);
+      for (guint i = start; i < end; i++)
+        g_string_append(out, g_ptr_array_index(cmds, i));
+      if (!write_str(up, out->str, out->len, error))
         goto io_failure;
-      if (r->code >= 400 && first_bad == NULL)
-        first_bad = r;
-      else
-        sm_smtp_reply_free(r);
+      for (guint i = start; i < end; i++)
+        {
+          SmSmtpReply *r = read_reply(up, error);
+          if (r == NULL)
+            goto io_failure;
+          if (r->code >= 400 && first_bad == NULL)
+            first_bad = r;
+          else
+            sm_smtp_reply_free(r);
+        }
+      if (first_bad != NULL)
+        break;
     }
-    if (first_bad != NULL)
-      break;
-  }
   return g_steal_pointer(&first_bad);
 io_failure:
   *io_failed = TRUE;
@@ -406,28 +424,31 @@ send_content(SmSmtpUpstream *up, GInputStream *in, GError **error)
   g_autofree guint8 *chunk = g_malloc(WRITE_CHUNK);
   g_autoptr(GString) out = g_string_sized_new(WRITE_CHUNK * 2 + 8);
   gboolean line_start = TRUE, prev_cr = FALSE;
-  for (;;) {
-    gssize n = g_input_stream_read(in, chunk, WRITE_CHUNK, NULL, error);
-    if (n < 0) {
-      up->usable = FALSE;
-      return FALSE;
+  for (;;)
+    {
+      gssize n = g_input_stream_read(in, chunk, WRITE_CHUNK, NULL, error);
+      if (n < 0)
+        {
+          up->usable = FALSE;
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      for (gssize i = 0; i < n; i++)
+        {
+          char c = (char)chunk[i];
+          if (line_start && c == '.')
+            g_string_append_c(out, '.');
+          if (c == '\n' && !prev_cr)
+            g_string_append_c(out, '\r');
+          g_string_append_c(out, c);
+          prev_cr = c == '\r';
+          line_start = c == '\n';
+        }
+      if (!write_str(up, out->str, out->len, error))
+        return FALSE;
+      g_string_truncate(out, 0);
     }
-    if (n == 0)
-      break;
-    for (gssize i = 0; i < n; i++) {
-      char c = (char)chunk[i];
-      if (line_start && c == '.')
-        g_string_append_c(out, '.');
-      if (c == '\n' && !prev_cr)
-        g_string_append_c(out, '\r');
-      g_string_append_c(out, c);
-      prev_cr = c == '\r';
-      line_start = c == '\n';
-    }
-    if (!write_str(up, out->str, out->len, error))
-      return FALSE;
-    g_string_truncate(out, 0);
-  }
   g_string_append(out, line_start ? ".\r\n" : "\r\n.\r\n");
   return write_str(up, out->str, out->len, error);
 }
@@ -444,18 +465,20 @@ sm_smtp_upstream_send(SmSmtpUpstream *up, const SmSmtpUpstreamMessage *m, gboole
   SmSmtpReply *bad = envelope(up, m, &io_failed, error);
   if (io_failed)
     return NULL;
-  if (bad == NULL) {
-    bad = command(up, "DATA", error);
-    if (bad == NULL)
-      return NULL;
-    if (bad->code == 354) {
-      g_clear_pointer(&bad, sm_smtp_reply_free);
-      if (!send_content(up, m->content, error))
+  if (bad == NULL)
+    {
+      bad = command(up, "DATA", error);
+      if (bad == NULL)
         return NULL;
-      *after_dot = TRUE;
-      return read_reply(up, error);
+      if (bad->code == 354)
+        {
+          g_clear_pointer(&bad, sm_smtp_reply_free);
+          if (!send_content(up, m->content, error))
+            return NULL;
+          *after_dot = TRUE;
+          return read_reply(up, error);
+        }
     }
-  }
   sm_smtp_upstream_reset(up, NULL);
   return bad;
 }

@@ -11,12 +11,14 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
+typedef enum
+{
   SM_SMTP_TLS_STARTTLS, /* smtp+starttls://host[:587] */
   SM_SMTP_TLS_IMPLICIT, /* smtps://host[:465] */
 } SmSmtpTlsMode;
 
-typedef struct {
+typedef struct
+{
   char *host;
   guint16 port;
   SmSmtpTlsMode mode;
@@ -28,7 +30,8 @@ gboolean sm_smtp_upstream_parse_url(const char *url, SmSmtpUpstreamAddress *addr
                                     GError **error);
 void sm_smtp_upstream_address_clear(SmSmtpUpstreamAddress *address);
 
-typedef struct {
+typedef struct
+{
   const SmSmtpUpstreamAddress *address;
   SSL_CTX *tls;          /* client context holding the trust anchors */
   const char *helo_name; /* our EHLO name */
@@ -54,17 +57,18 @@ gboolean sm_smtp_upstream_is_usable(const SmSmtpUpstream *upstream);
 
 /* Authenticates with PLAIN (or LOGIN when PLAIN is not offered). Returns the server's reply, or
  * NULL with @error when the connection failed. */
-SmSmtpReply *sm_smtp_upstream_auth(SmSmtpUpstream *upstream, const char *authzid,
-                                   const char *user, const char *password, GError **error);
+SmSmtpReply *sm_smtp_upstream_auth(SmSmtpUpstream *upstream, const char *authzid, const char *user,
+                                   const char *password, GError **error);
 
-typedef struct {
+typedef struct
+{
   const char *mail_from;
   const char *const *rcpts; /* NULL-terminated */
   guint64 size;             /* for the SIZE parameter; 0 = unknown */
   gboolean body_8bit;
   gboolean smtputf8;
-  gboolean requiretls;      /* add REQUIRETLS when the server offers it */
-  GInputStream *content;    /* the message; line ends are sent as CR LF, dots stuffed here */
+  gboolean requiretls;   /* add REQUIRETLS when the server offers it */
+  GInputStream *content; /* the message; line ends are sent as CR LF, dots stuffed here */
 } SmSmtpUpstreamMessage;
 
 /* One transaction. Returns the first negative reply (MAIL, a RCPT, DATA) or the final reply to
