@@ -17,6 +17,7 @@ typedef struct {
 static const SmCliCommand commands[] = {
   {"inspect", sm_cli_inspect, N_("Show who signed a message and how it travelled")},
   {"bundle", sm_cli_bundle, N_("Verify and import organisation bundles (IT: create them)")},
+  {"scan", sm_cli_scan, N_("Find sensitive content (IDs, card and bank numbers, health data) in a message")},
   {"limits", sm_cli_limits, N_("List every limit and its current value")},
 };
 

@@ -30,6 +30,8 @@ typedef enum {
   SM_LIMIT_SCAN_FINDINGS,        /* findings reported per message */
   SM_LIMIT_ATTACHMENT_BYTES,     /* attachment size handed to text extractors */
   SM_LIMIT_EXTRACT_TEXT_BYTES,   /* text extracted from one attachment */
+  SM_LIMIT_EXTRACT_XML_BYTES,    /* uncompressed XML read from one office attachment */
+  SM_LIMIT_EXTRACT_ENTRIES,      /* archive entries looked at in one office attachment */
   /* SMTP proxy (helper/smtp) */
   SM_LIMIT_SMTP_LINE_BYTES,      /* command line, RFC 5321 says 512 */
   SM_LIMIT_SMTP_RECIPIENTS,      /* RCPT TO per transaction */
