@@ -255,3 +255,29 @@ sm_message_from_address(GMimeMessage *message)
   }
   return NULL;
 }
+
+GMimeObject *
+sm_message_parse_entity(GBytes *bytes, const SmLimits *limits, GError **error)
+{
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data(bytes, &len);
+
+  sm_message_init();
+  if (len > sm_limits_get(limits, SM_LIMIT_MESSAGE_BYTES)) {
+    g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, "content is larger than the limit %s",
+                sm_limits_name(SM_LIMIT_MESSAGE_BYTES));
+    return NULL;
+  }
+  g_autoptr(GMimeStream) stream =
+    g_mime_stream_mem_new_with_buffer(len > 0 ? (const char *)data : "", len);
+  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
+  g_autoptr(GMimeParserOptions) opts = g_mime_parser_options_new();
+  g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+  GMimeObject *entity = g_mime_parser_construct_part(parser, opts);
+  if (entity == NULL) {
+    g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
+                        "the decrypted or signed content is not a MIME entity");
+    return NULL;
+  }
+  return entity;
+}

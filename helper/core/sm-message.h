@@ -15,6 +15,9 @@ void sm_message_init(void);
  * not a message, SM_ERROR_LIMIT when a named limit is exceeded, SM_ERROR_IO. */
 GMimeMessage *sm_message_parse_file(const char *path, const SmLimits *limits, GError **error);
 GMimeMessage *sm_message_parse_bytes(GBytes *bytes, const SmLimits *limits, GError **error);
+/* Parses decrypted or unwrapped content as one MIME entity (headers, then body), with the same
+ * limits; used for the plaintext of signed-data and encrypted parts. */
+GMimeObject *sm_message_parse_entity(GBytes *bytes, const SmLimits *limits, GError **error);
 /* Reads a whole file or stdin into memory, refusing more than SM_LIMIT_MESSAGE_BYTES. */
 GBytes *sm_message_read_all(const char *path, const SmLimits *limits, GError **error);
 
