@@ -214,6 +214,38 @@ multipart_signed_protocol(GMimeMultipart *mp)
 }
 
 static gboolean
+all_bad(GPtrArray *sigs)
+{
+  for (guint i = 0; i < sigs->len; i++) {
+    SmVerifySignature *sig = g_ptr_array_index(sigs, i);
+    if (sig->status != SM_VERIFY_STATUS_BAD || sig->error != NULL)
+      return FALSE;
+  }
+  return sigs->len > 0;
+}
+
+/* GMime always ends a nested multipart's close delimiter with a newline, while the CRLF before
+ * the outer delimiter belongs to that delimiter (RFC 2046 5.1.1): a signer that canonicalised
+ * "--inner--" without it is right, so its form is tried too. Nothing shown differs. */
+static void
+retry_without_final_crlf(SmVerifyState *st, SmVerifyProtocol protocol, GBytes *signed_bytes,
+                         GBytes *sig_bytes, GPtrArray *sigs)
+{
+  gsize len = 0;
+  const char *p = g_bytes_get_data(signed_bytes, &len);
+  if (len < 2 || memcmp(p + len - 2, "\r\n", 2) != 0)
+    return;
+  g_autoptr(GBytes) shorter = g_bytes_new_from_bytes(signed_bytes, 0, len - 2);
+  g_autoptr(GPtrArray) again =
+    g_ptr_array_new_with_free_func((GDestroyNotify)sm_verify_signature_free);
+  sm_verify_gpgme_detached(st, protocol, shorter, sig_bytes, again);
+  if (all_bad(again))
+    return;
+  g_ptr_array_set_size(sigs, 0);
+  g_ptr_array_extend_and_steal(sigs, g_steal_pointer(&again));
+}
+
+static gboolean
 analyse_multipart_signed(SmVerifyState *st, GMimeMultipart *mp, SmVerifyProtocol protocol,
                          const char *id, guint depth, Scope scope, GError **error)
 {
@@ -236,6 +268,8 @@ analyse_multipart_signed(SmVerifyState *st, GMimeMultipart *mp, SmVerifyProtocol
       g_autoptr(GBytes) signed_bytes = canonical_bytes(content);
       g_autoptr(GBytes) sig_bytes = part_bytes(sigpart);
       sm_verify_gpgme_detached(st, protocol, signed_bytes, sig_bytes, sigs);
+      if (GMIME_IS_MULTIPART(content) && all_bad(sigs))
+        retry_without_final_crlf(st, protocol, signed_bytes, sig_bytes, sigs);
     }
   set_displayed(st, scope, content);
   return analyse_signed_entity(st, sigs, content, content_id, depth + 1, scope, error);

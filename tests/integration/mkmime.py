@@ -14,6 +14,8 @@ Entities are files holding MIME headers, a blank line and a body.
   mkmime.py smime-sign ENTITY -- CMD...     the same with application/pkcs7-signature; CMD
                                             writes a DER or PEM detached CMS signature
   mkmime.py pgp-encrypt ENTITY -- CMD...    multipart/encrypted (CMD: gpg --encrypt --armor)
+  mkmime.py pkcs7 SMIME-TYPE FILE            application/pkcs7-mime entity of a DER file
+                                            (openssl cms -outform DER, gpgsm without --armor)
   mkmime.py mixed ENTITY...                 multipart/mixed of the entities
   mkmime.py rfc822 MESSAGE                  message/rfc822 entity (a forwarded message)
   mkmime.py message [--header 'Name: v']... ENTITY
@@ -102,6 +104,17 @@ def pgp_encrypt(args) -> bytes:
     return multipart("encrypted", "; protocol=\"application/pgp-encrypted\"", [control, data])
 
 
+def pkcs7(args) -> bytes:
+    smime_type, path = args
+    with open(path, "rb") as f:
+        der = f.read()
+    b64 = base64.encodebytes(der).replace(b"\n", b"\r\n")
+    return (("Content-Type: application/pkcs7-mime; smime-type=%s; name=\"smime.p7m\"\r\n"
+             "Content-Transfer-Encoding: base64\r\n"
+             "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n" % smime_type)
+            .encode() + b64)
+
+
 def message(args) -> bytes:
     headers = []
     while args and args[0] == "--header":
@@ -124,6 +137,8 @@ def main(argv):
         out = smime_sign(args)
     elif cmd == "pgp-encrypt":
         out = pgp_encrypt(args)
+    elif cmd == "pkcs7":
+        out = pkcs7(args)
     elif cmd == "mixed":
         out = multipart("mixed", "", [read(a) for a in args])
     elif cmd == "rfc822":
