@@ -75,7 +75,11 @@ sm_cli_inspect(SmCli *cli, int argc, char **argv)
   if (inspect == NULL)
     {
       g_prefix_error(&error, "%s: ", argv[1]);
-      return sm_cli_fail(error);
+      int rc = sm_cli_fail(error);
+      if (g_error_matches(error, SM_ERROR, SM_ERROR_LIMIT))
+        fprintf(stderr, _("If this message is legitimate, raise that limit in the [limits] group "
+                          "of the configuration ('sealmail limits' lists them).\n"));
+      return rc;
     }
 
   if (json)

@@ -5,6 +5,7 @@
  * instead of an empty report, and we bound the MIME walk ourselves. */
 #include "sm-message.h"
 #include "sm-error.h"
+#include "sm-message-private.h"
 
 #include <gio/gunixinputstream.h>
 #include <gpgme.h>
@@ -143,7 +144,8 @@ sm_message_parse_bytes(GBytes *bytes, const SmLimits *limits, GError **error)
                 sm_limits_name(SM_LIMIT_MESSAGE_BYTES));
     return NULL;
   }
-  if (!check_header_block(data, len, limits, error))
+  if (!check_header_block(data, len, limits, error) ||
+      !sm_message_check_nesting(data, len, limits, error))
     return NULL;
 
   g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer((const char *)data, len);
@@ -268,6 +270,8 @@ sm_message_parse_entity(GBytes *bytes, const SmLimits *limits, GError **error)
                 sm_limits_name(SM_LIMIT_MESSAGE_BYTES));
     return NULL;
   }
+  if (!sm_message_check_nesting(data, len, limits, error))
+    return NULL;
   g_autoptr(GMimeStream) stream =
     g_mime_stream_mem_new_with_buffer(len > 0 ? (const char *)data : "", len);
   g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);

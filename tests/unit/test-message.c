@@ -72,6 +72,31 @@ test_deep_nesting(void)
   g_assert_error(error, SM_ERROR, SM_ERROR_LIMIT);
 }
 
+/* Nesting is refused before GMime parses it (linear pre-scan), whether by multiparts or by
+ * forwarded messages; many siblings at a shallow depth are fine. */
+static void
+test_nesting_prescan(void)
+{
+  g_autoptr(GString) rfc822 = g_string_new("From: a@b.c\nMIME-Version: 1.0\n");
+  for (int i = 0; i < 100000; i++)
+    g_string_append(rfc822, "Content-Type: message/rfc822\n\nFrom: b@c.d\n");
+  g_string_append(rfc822, "\nx\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMimeMessage) m = parse_str(rfc822->str, NULL, &error);
+  g_assert_null(m);
+  g_assert_error(error, SM_ERROR, SM_ERROR_LIMIT);
+
+  g_autoptr(GString) wide = g_string_new("From: a@b.c\nContent-Type: multipart/mixed; boundary=o\n\n");
+  for (int i = 0; i < 500; i++)
+    g_string_append_printf(wide, "--o\nContent-Type: multipart/alternative;\n boundary=\"i%d\"\n\n"
+                           "--i%d\nContent-Type: text/plain\n\nx\n--i%d--\n", i, i, i);
+  g_string_append(wide, "--o--\n");
+  g_clear_error(&error);
+  g_autoptr(GMimeMessage) ok = parse_str(wide->str, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(g_mime_multipart_get_count(GMIME_MULTIPART(ok->mime_part)), ==, 500);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -81,5 +106,6 @@ main(int argc, char **argv)
   g_test_add_func("/message/garbage", test_garbage);
   g_test_add_func("/message/header-limit", test_header_limit);
   g_test_add_func("/message/deep-nesting", test_deep_nesting);
+  g_test_add_func("/message/nesting-prescan", test_nesting_prescan);
   return g_test_run();
 }
