@@ -205,6 +205,6 @@ sm_inspect_print_human(const SmInspect *inspect, GString *out)
           g_string_append_printf(out, "  ! %s (%s)\n", sm_verify_finding_describe(f), f);
         }
     }
-  g_string_append_printf(out, _("\nDelivery path: %s\n"), sm_path_summary(inspect->path));
+  g_string_append_c(out, '\n');
   sm_path_print_human(inspect->path, out);
 }

@@ -27,9 +27,6 @@ $mk pgp-sign "$work/body" -- gpg --batch --faked-system-time 20261125T135937 --l
 $mk message \
   --header 'Return-Path: <ada@example.org>' \
   --header 'Delivered-To: bob@example.net' \
-  --header 'Received: from mail.example.net by mail.example.net with LMTP
-	id kH3pN5a4ZWbFJgAAcV2Zbg (envelope-from <ada@example.org>)
-	for <bob@example.net>; Wed, 25 Nov 2026 13:59:43 +0000' \
   --header 'Authentication-Results: mail.example.net;
 	dkim=pass (2048-bit key; unprotected) header.d=example.org header.i=@example.org header.s=s2026 header.b=kJ0bA3xT;
 	spf=pass (mail.example.net: domain of ada@example.org designates 198.51.100.7 as permitted sender) smtp.mailfrom=ada@example.org;
@@ -46,7 +43,7 @@ $mk message \
 	(No client certificate requested)
 	by mx1.example.net (Postfix) with ESMTPS id 4QxL1k1Yy2z9sTs
 	for <bob@example.net>; Wed, 25 Nov 2026 13:59:41 +0000 (UTC)' \
-  --header 'Received: from [192.168.1.20] (dsl-203-0-113-45.example.org [203.0.113.45])
+  --header 'Received: from ada-laptop (dsl-203-0-113-45.example.org [203.0.113.45])
 	(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits))
 	(Authenticated sender: ada@example.org)
 	by smtp.example.org (Postfix) with ESMTPSA id 1A2B3C4D5E
