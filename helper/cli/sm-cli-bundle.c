@@ -19,13 +19,11 @@ typedef struct
   const char *summary;
 } BundleCommand;
 
-/* The option wins, then [bundle] @key of the configuration, then NULL (the module default). */
+/* [bundle] gnupg-home of the configuration, else NULL: GnuPG's default home. */
 static char *
-config_path(SmCli *cli, const char *option, const char *key)
+gnupg_home(SmCli *cli)
 {
-  if (option != NULL)
-    return g_strdup(option);
-  return g_key_file_get_string(cli->config, "bundle", key, NULL);
+  return g_key_file_get_string(cli->config, "bundle", "gnupg-home", NULL);
 }
 
 static int
@@ -86,7 +84,7 @@ bundle_create(SmCli *cli, int argc, char **argv)
       = error == NULL ? parse_date_option(not_after, "--not-after", &error) : NULL;
   if (error != NULL)
     return sm_cli_fail(error);
-  home = config_path(cli, NULL, "gnupg-home");
+  home = gnupg_home(cli);
   SmBundleCreateOptions options
       = { sign_with, home, version, issuer, description, valid_days, nb, na };
   if (!sm_bundle_create(argv[1], output, &options, cli->limits, &error))
@@ -167,9 +165,11 @@ bundle_import(SmCli *cli, int argc, char **argv)
     return SM_EXIT_ERROR;
   if (argc != 2)
     return usage_error(_("usage: sealmail bundle import [--trust FINGERPRINT] BUNDLE"));
-  g_autofree char *sd = config_path(cli, state_dir, "state-dir");
-  g_autofree char *op = config_path(cli, org_policy, "org-policy");
-  g_autofree char *home = config_path(cli, NULL, "gnupg-home");
+  g_autofree char *sd
+      = state_dir != NULL ? g_strdup(state_dir) : sm_bundle_config_state_dir(cli->config);
+  g_autofree char *op
+      = org_policy != NULL ? g_strdup(org_policy) : sm_bundle_config_org_policy_path(cli->config);
+  g_autofree char *home = gnupg_home(cli);
   SmBundleImportOptions options = { sd, home, op, trust, NULL };
   g_autoptr(SmBundleReport) report = sm_bundle_import(argv[1], &options, cli->limits, &error);
   if (report == NULL)
@@ -197,7 +197,8 @@ bundle_verify(SmCli *cli, int argc, char **argv)
     return SM_EXIT_ERROR;
   if (argc != 2)
     return usage_error(_("usage: sealmail bundle verify [--trust FINGERPRINT] BUNDLE"));
-  g_autofree char *sd = config_path(cli, state_dir, "state-dir");
+  g_autofree char *sd
+      = state_dir != NULL ? g_strdup(state_dir) : sm_bundle_config_state_dir(cli->config);
   g_autoptr(GKeyFile) status = sm_bundle_status(sd, &pinned, &error);
   if (status == NULL)
     return sm_cli_fail(error);
@@ -238,7 +239,8 @@ bundle_status(SmCli *cli, int argc, char **argv)
   if (!sm_cli_parse_options(_("Show the installed organisation bundle."), entries, &argc, &argv,
                             ""))
     return SM_EXIT_ERROR;
-  g_autofree char *sd = config_path(cli, state_dir, "state-dir");
+  g_autofree char *sd
+      = state_dir != NULL ? g_strdup(state_dir) : sm_bundle_config_state_dir(cli->config);
   g_autoptr(GKeyFile) st = sm_bundle_status(sd, &pinned, &error);
   if (st == NULL)
     return sm_cli_fail(error);
@@ -258,6 +260,15 @@ bundle_status(SmCli *cli, int argc, char **argv)
   printf(_("bundle version %" G_GUINT64_FORMAT " from %s, imported %s\n"),
          g_key_file_get_uint64(st, "bundle", "version", NULL), shown, at != NULL ? at : "?");
   printf(_("organisation key: %s\n"), pinned != NULL ? pinned : _("not pinned"));
+  g_auto(GStrv) openpgp = g_key_file_get_string_list(st, "keys", "openpgp", NULL, NULL);
+  g_auto(GStrv) smime = g_key_file_get_string_list(st, "keys", "smime", NULL, NULL);
+  g_auto(GStrv) cas = g_key_file_get_string_list(st, "keys", "smime-ca", NULL, NULL);
+  printf(_("from the bundle: %u OpenPGP keys, %u S/MIME certificates, %u CA certificates\n"),
+         openpgp != NULL ? g_strv_length(openpgp) : 0, smime != NULL ? g_strv_length(smime) : 0,
+         cas != NULL ? g_strv_length(cas) : 0);
+  g_autofree char *policy = g_key_file_get_string(st, "bundle", "org-policy", NULL);
+  if (policy != NULL)
+    printf(_("org policy: %s\n"), policy);
   return SM_EXIT_OK;
 }
 

@@ -20,8 +20,6 @@
 #define PINNED_NAME "pinned"
 #define INSTALLED_NAME "installed.ini"
 #define TRUSTLIST_NAME "trustlist.txt"
-/* the user's own files, bounded so a runaway file cannot exhaust memory */
-#define OWN_FILE_MAX_BYTES (4 * 1024 * 1024)
 
 typedef enum
 {
@@ -48,32 +46,34 @@ sm_bundle_write_atomic(const char *path, const char *data, gsize len, int mode, 
   return TRUE;
 }
 
-/* Reads a small file of the user's; a missing file is not an error (*contents = NULL). */
+/* Reads a small file of the user's (pinned, trustlist.txt, the installed policy), bounded by
+ * bundle-file-bytes; a missing file is not an error (*contents = NULL). */
 static gboolean
-read_own_file(const char *path, char **contents, gsize *len, GError **error)
+read_own_file(const char *path, const SmLimits *limits, char **contents, gsize *len, GError **error)
 {
   GStatBuf sb;
   *contents = NULL;
   *len = 0;
   if (g_stat(path, &sb) != 0)
     return TRUE;
-  if (sb.st_size > OWN_FILE_MAX_BYTES)
+  if ((guint64)sb.st_size > sm_limits_get(limits, SM_LIMIT_BUNDLE_FILE_BYTES))
     {
-      g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, _("%s is unexpectedly large"), path);
+      g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
+                  _("%s is larger than bundle-file-bytes; check what it holds"), path);
       return FALSE;
     }
   return g_file_get_contents(path, contents, len, error);
 }
 
 static gboolean
-read_pinned(const char *state_dir, char **pinned, GError **error)
+read_pinned(const char *state_dir, const SmLimits *limits, char **pinned, GError **error)
 {
   g_autofree char *path = g_build_filename(state_dir, PINNED_NAME, NULL);
   g_autofree char *text = NULL;
   gsize len = 0;
 
   *pinned = NULL;
-  if (!read_own_file(path, &text, &len, error))
+  if (!read_own_file(path, limits, &text, &len, error))
     return FALSE;
   if (text == NULL)
     return TRUE;
@@ -95,7 +95,7 @@ sm_bundle_status(const char *state_dir, char **pinned, GError **error)
   g_autofree char *path = g_build_filename(dir, INSTALLED_NAME, NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new();
 
-  if (pinned != NULL && !read_pinned(dir, pinned, error))
+  if (pinned != NULL && !read_pinned(dir, NULL, pinned, error))
     return NULL;
   if (g_file_test(path, G_FILE_TEST_EXISTS)
       && !g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error))
@@ -232,8 +232,8 @@ reload_agent(const char *home)
 }
 
 static gboolean
-trust_cas(SmBundle *bundle, const SmBundleManifest *m, const char *home, SmBundleReport *report,
-          GError **error)
+trust_cas(SmBundle *bundle, const SmBundleManifest *m, const char *home, const SmLimits *limits,
+          SmBundleReport *report, GError **error)
 {
   g_autofree char *dir = gnupg_home(home);
   g_autofree char *path = g_build_filename(dir, TRUSTLIST_NAME, NULL);
@@ -242,7 +242,7 @@ trust_cas(SmBundle *bundle, const SmBundleManifest *m, const char *home, SmBundl
   g_autoptr(GHashTable) trusted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) distrusted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-  if (!read_own_file(path, &old, &len, error))
+  if (!read_own_file(path, limits, &old, &len, error))
     return FALSE;
   parse_trustlist(old, trusted, distrusted);
   g_autoptr(GString) text = g_string_new_len(old != NULL ? old : "", len);
@@ -286,7 +286,7 @@ trust_cas(SmBundle *bundle, const SmBundleManifest *m, const char *home, SmBundl
 
 static gboolean
 install_policy(SmBundle *bundle, const SmBundleManifest *m, const char *path,
-               SmBundleReport *report, GError **error)
+               const SmLimits *limits, SmBundleReport *report, GError **error)
 {
   g_autofree char *old = NULL;
   gsize old_len = 0;
@@ -300,7 +300,7 @@ install_policy(SmBundle *bundle, const SmBundleManifest *m, const char *path,
       gsize len = 0;
       const char *data = g_bytes_get_data(bytes, &len);
       report->policy_path = g_strdup(path);
-      if (!read_own_file(path, &old, &old_len, error))
+      if (!read_own_file(path, limits, &old, &old_len, error))
         return FALSE;
       if (old != NULL && old_len == len && memcmp(old, data, len) == 0)
         {
@@ -381,12 +381,12 @@ report_new(const SmBundleVerification *v)
 
 /* The fingerprint the bundle must be signed by: the pinned one, or --trust on first import. */
 static gboolean
-expected_signer(const char *state_dir, const char *trust_arg, char **pinned, char **trust,
-                GError **error)
+expected_signer(const char *state_dir, const char *trust_arg, const SmLimits *limits, char **pinned,
+                char **trust, GError **error)
 {
   g_autofree char *pin_path = g_build_filename(state_dir, PINNED_NAME, NULL);
 
-  if (!read_pinned(state_dir, pinned, error))
+  if (!read_pinned(state_dir, limits, pinned, error))
     return FALSE;
   if (trust_arg != NULL && (*trust = sm_bundle_normalize_fingerprint(trust_arg)) == NULL)
     {
@@ -442,7 +442,7 @@ check_version(GKeyFile *installed, const SmBundleVerification *v, const char *ma
 
 static gboolean
 apply(SmBundle *bundle, const SmBundleVerification *v, const SmBundleImportOptions *o,
-      const char *policy_path, SmBundleReport *r, GError **error)
+      const char *policy_path, const SmLimits *limits, SmBundleReport *r, GError **error)
 {
   const SmBundleManifest *m = v->manifest;
   g_autoptr(GHashTable) pgp = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -462,8 +462,8 @@ apply(SmBundle *bundle, const SmBundleVerification *v, const SmBundleImportOptio
   g_ptr_array_extend_and_steal(r->smime_added, changes_with(certs, CHANGE_ADDED));
   g_ptr_array_extend_and_steal(r->smime_unchanged, changes_with(certs, CHANGE_UPDATED));
   g_ptr_array_extend_and_steal(r->smime_unchanged, changes_with(certs, CHANGE_UNCHANGED));
-  return trust_cas(bundle, m, o->gnupg_home, r, error)
-         && install_policy(bundle, m, policy_path, r, error);
+  return trust_cas(bundle, m, o->gnupg_home, limits, r, error)
+         && install_policy(bundle, m, policy_path, limits, r, error);
 }
 
 SmBundleReport *
@@ -477,7 +477,7 @@ sm_bundle_import(const char *path, const SmBundleImportOptions *o, const SmLimit
   g_autofree char *pinned = NULL, *trust = NULL;
   gboolean same = FALSE;
 
-  if (!expected_signer(state_dir, o->trust, &pinned, &trust, error))
+  if (!expected_signer(state_dir, o->trust, limits, &pinned, &trust, error))
     return NULL;
   g_autoptr(SmBundle) bundle = sm_bundle_load(path, limits, error);
   if (bundle == NULL)
@@ -509,7 +509,7 @@ sm_bundle_import(const char *path, const SmBundleImportOptions *o, const SmLimit
       report->newly_pinned = FALSE;
       return g_steal_pointer(&report);
     }
-  if (!apply(bundle, v, o, policy_path, report, error)
+  if (!apply(bundle, v, o, policy_path, limits, report, error)
       || !write_state(state_dir, bundle, v, manifest_sha, report, error))
     {
       g_prefix_error(error, _("the bundle was verified but installing it failed; importing it "

@@ -15,7 +15,7 @@ struct _SmBundle
 };
 
 /* sm-bundle-load.c: reads the regular files of @dir into @files (path -> GBytes), refusing
- * links, special files and unsafe names; @total counts bytes across calls. */
+ * links, special files and unsafe names, within the bundle-* limits. */
 gboolean sm_bundle_read_dir(const char *dir, GHashTable *files, const SmLimits *limits,
                             GError **error);
 

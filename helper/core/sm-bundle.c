@@ -445,3 +445,29 @@ sm_bundle_default_org_policy_path(void)
 {
   return g_build_filename(g_get_user_config_dir(), "sealmail", "org-policy.conf", NULL);
 }
+
+static char *
+config_path(GKeyFile *config, const char *key)
+{
+  g_autofree char *value
+      = config != NULL ? g_key_file_get_string(config, "bundle", key, NULL) : NULL;
+  if (value == NULL || *g_strstrip(value) == '\0')
+    return NULL;
+  if (g_str_has_prefix(value, "~/"))
+    return g_build_filename(g_get_home_dir(), value + 2, NULL);
+  return g_steal_pointer(&value);
+}
+
+char *
+sm_bundle_config_state_dir(GKeyFile *config)
+{
+  char *path = config_path(config, "state-dir");
+  return path != NULL ? path : sm_bundle_default_state_dir();
+}
+
+char *
+sm_bundle_config_org_policy_path(GKeyFile *config)
+{
+  char *path = config_path(config, "org-policy");
+  return path != NULL ? path : sm_bundle_default_org_policy_path();
+}

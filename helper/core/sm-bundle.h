@@ -170,6 +170,12 @@ JsonNode *sm_bundle_status_to_json(GKeyFile *installed, const char *pinned);
 char *sm_bundle_default_state_dir(void);
 /* $XDG_CONFIG_HOME/sealmail/org-policy.conf: the file sm_policy_new() gets as org policy. */
 char *sm_bundle_default_org_policy_path(void);
+/* [bundle] state-dir of @config (may be NULL; a leading "~/" is the home directory), else
+ * the default. */
+char *sm_bundle_config_state_dir(GKeyFile *config);
+/* [bundle] org-policy of @config (may be NULL), else the default: where the policy of the
+ * installed bundle is, for whoever builds the SmPolicy. */
+char *sm_bundle_config_org_policy_path(GKeyFile *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmBundleManifest, sm_bundle_manifest_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmBundle, sm_bundle_free)

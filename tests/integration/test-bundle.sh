@@ -198,6 +198,33 @@ expect_refused "downgrade (version 1 after 2)" "older than the installed version
   user bundle import "$work/v1.tar"
 check "verify v2 against the pinned key" user bundle verify "$work/v2"
 
+echo "== IT adds a user ID to the org key and edits the policy: v10 reports the updates"
+cp -r "$src" "$work/src10"
+GNUPGHOME=$tca/it-gnupg gpg --batch --quiet --quick-add-uid "$org" \
+  "Example Org Security <security@example.org>" 2>/dev/null
+GNUPGHOME=$tca/it-gnupg gpg --batch --armor --export "$org" >"$work/src10/openpgp/example-org-it.asc"
+echo "# revised" >>"$work/src10/policy/org-policy.conf"
+it bundle create --sign-with "$org" --version 10 "$work/src10" -o "$work/v10.tar" >/dev/null
+if user bundle import --json "$work/v10.tar" >"$work/import10.json"; then
+  ok "import v10"
+else
+  bad "import v10"
+fi
+check "report: org key updated, certificates unchanged, CA already trusted, policy updated" \
+  python3 -c '
+import json,sys; r=json.load(open(sys.argv[1]))
+assert r["changed"] and r["version"]==10 and r["previous_version"]==2, r
+assert not r["signer"]["newly_pinned"]
+assert r["openpgp"]["updated"]==[sys.argv[2]] and r["openpgp"]["added"]==[], r["openpgp"]
+assert r["smime"]["added"]==[] and len(r["smime"]["unchanged"])==2, r["smime"]
+assert r["ca"]["trusted"]==[] and r["ca"]["already_trusted"]==[sys.argv[3]], r["ca"]
+assert r["policy"]["change"]=="updated", r["policy"]
+' "$work/import10.json" "$org" "$ca_fpr"
+check "the user's gpg has the new user ID" sh -c \
+  "gpg --batch --with-colons --list-keys security@example.org 2>/dev/null | grep -q '^fpr:*$org:'"
+check "the revised policy is installed" cmp -s "$work/src10/policy/org-policy.conf" "$policy"
+check "trustlist.txt has the CA once" test "$(grep -c "^$ca_fpr S" "$GNUPGHOME/trustlist.txt")" = 1
+
 echo "== a user imports a CMS-signed bundle"
 new_user u2
 check "import v3 (CMS) with --trust the org certificate" user bundle import \
@@ -214,9 +241,16 @@ check "create an unsigned v4 directory" it bundle create --unsigned --version 4 
 check "sign manifest.ini with openssl cms" openssl cms -sign -binary -outform DER \
   -in "$work/v4-openssl/manifest.ini" -signer "$tca/users/alice.pem" \
   -inkey "$tca/users/alice.key" -out "$work/v4-openssl/manifest.ini.sig"
-check "import it, pinned to that certificate" user bundle import --trust "$alice_fpr" \
-  "$work/v4-openssl"
-check "installed version is 4" grep -qx "version=4" "$state/installed.ini"
+printf '[bundle]\nstate-dir = %s\norg-policy = %s\n' "$work/u3/custom-state" \
+  "$work/u3/custom-policy.conf" >"$work/u3/sealmail.conf"
+check "import it, pinned to that certificate, paths from --config" user \
+  --config "$work/u3/sealmail.conf" bundle import --trust "$alice_fpr" "$work/v4-openssl"
+check "installed version 4 in the configured state-dir" \
+  grep -qx "version=4" "$work/u3/custom-state/installed.ini"
+check "policy at the configured org-policy path" \
+  cmp -s "$src/policy/org-policy.conf" "$work/u3/custom-policy.conf"
+check "status reads the configured state-dir" sh -c \
+  "\"$SEALMAIL\" --config '$work/u3/sealmail.conf' bundle status | grep -q 'bundle version 4'"
 
 echo
 if [ "$failures" -ne 0 ]; then
