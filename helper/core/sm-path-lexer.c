@@ -22,7 +22,24 @@ sm_path_lexer_init(SmLexer *lx, const char *text, gsize len, const char *special
 static gboolean
 is_special(const SmLexer *lx, char c)
 {
-  return c != '\0' && strchr(lx->specials, c) != NULL;
+  for (const char *s = lx->specials; *s != '\0'; s++)
+    if (*s == c)
+      return TRUE;
+  return FALSE;
+}
+
+/* Bytes that end an atom whatever the specials: comment, quote and angle brackets. */
+static gboolean
+is_delimiter(char c)
+{
+  return c == '(' || c == ')' || c == '"' || c == '<' || c == '>';
+}
+
+/* Word separators inside comments. */
+static gboolean
+is_word_break(char c)
+{
+  return is_space(c) || c == ',' || c == '(' || c == ')' || c == '\0';
 }
 
 /* Scans to the byte that closes an opening @open, honouring quoted-pairs; for comments also
@@ -79,8 +96,8 @@ sm_path_lexer_next(SmLexer *lx, SmLexToken *token)
       return TRUE;
     }
   const char *start = lx->p;
-  while (lx->p < lx->end && !is_space(*lx->p) && !is_special(lx, *lx->p)
-         && strchr("()\"<>", *lx->p) == NULL)
+  while (lx->p < lx->end && *lx->p != '\0' && !is_space(*lx->p) && !is_special(lx, *lx->p)
+         && !is_delimiter(*lx->p))
     lx->p++;
   /* A NUL byte is neither space nor special: consume it so the loop always advances. */
   if (lx->p == start)
@@ -113,10 +130,10 @@ sm_path_lexer_words(const char *text, gsize len, guint max_words)
   const char *p = text;
   while (p < end && words->len < max_words)
     {
-      while (p < end && (is_space(*p) || strchr(",()", *p) != NULL || *p == '\0'))
+      while (p < end && is_word_break(*p))
         p++;
       const char *start = p;
-      while (p < end && !is_space(*p) && *p != '\0' && strchr(",()", *p) == NULL)
+      while (p < end && !is_word_break(*p))
         p++;
       if (p > start)
         g_ptr_array_add(words, g_strndup(start, p - start));

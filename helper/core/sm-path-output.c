@@ -133,6 +133,9 @@ add_result(JsonBuilder *b, const SmPathAuthres *a, const SmAuthresResult *res)
   if (res != NULL)
     add_properties(b, res);
   add_string(b, "header", ar->arc ? "ARC-Authentication-Results" : "Authentication-Results");
+  /* RFC 8617: an ARC set reports what an earlier hop saw; it is advice, not a verdict */
+  json_builder_set_member_name(b, "advisory");
+  json_builder_add_boolean_value(b, ar->arc);
   add_int_or_null(b, "arc_instance", ar->arc && ar->instance > 0, ar->instance);
   add_string(b, "ignored_reason", a->ignored_reason);
   json_builder_end_object(b);

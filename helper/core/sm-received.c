@@ -64,6 +64,12 @@ typedef struct
 char *
 sm_received_clean(const char *text, gsize len)
 {
+  /* the common case, printable ASCII, needs no UTF-8 repair */
+  gsize i = 0;
+  while (i < len && i < FIELD_MAX_CHARS && text[i] >= 0x20 && text[i] < 0x7f)
+    i++;
+  if (i == len)
+    return g_strndup(text, len);
   return sm_json_sanitize(text, len, FIELD_MAX_CHARS);
 }
 
