@@ -70,7 +70,7 @@ sm_net_parse_host_port(const char *spec, char **host, guint16 *port, GError **er
       host_len = close != NULL ? (gsize)(close - host_start) : 0;
     }
   if (colon == NULL || host_len == 0
-      || !g_ascii_string_to_unsigned(colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+      || !g_ascii_string_to_unsigned(colon + 1, 10, 0, G_MAXUINT16, &value, NULL))
     {
       g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
                   _("'%s' is not HOST:PORT (for example 127.0.0.1:1587)"), spec);

@@ -24,7 +24,7 @@ typedef struct
   guint timeout_seconds;    /* I/O timeout of each session's connection */
 } SmNetListenerOptions;
 
-/* Splits "host:port" or "[v6]:port"; the host is returned without brackets. */
+/* Splits "host:port" or "[v6]:port" (port 0: any free port); the host comes without brackets. */
 gboolean sm_net_parse_host_port(const char *spec, char **host, guint16 *port, GError **error);
 
 /* Binds and starts accepting in the thread-default main context. */

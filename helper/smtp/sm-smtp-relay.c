@@ -84,16 +84,20 @@ local_reply(guint code, const char *enhanced, const char *text)
 }
 
 /* Opens (or keeps) a verified, authenticated upstream connection. NULL on success, else the
- * reply for the client. */
+ * reply for a client that sent a message; *@why (optional) gets the cause for people. */
 static SmSmtpReply *
-open_upstream(SmSmtpRelay *r)
+open_upstream(SmSmtpRelay *r, char **why)
 {
   const SmSmtpRelayConfig *cfg = r->cfg;
   if (sm_smtp_upstream_is_usable(r->up))
     return NULL;
   g_clear_pointer(&r->up, sm_smtp_upstream_close);
   if (cfg->upstream_tls == NULL)
-    return local_reply(451, "4.7.5", cfg->tls_error);
+    {
+      if (why != NULL)
+        *why = g_strdup(cfg->tls_error);
+      return local_reply(451, "4.7.5", cfg->tls_error);
+    }
 
   SmSmtpUpstreamOptions o = {
     .address = cfg->upstream,
@@ -114,6 +118,8 @@ open_upstream(SmSmtpRelay *r)
                 error->message);
       if (failure != NULL)
         sm_smtp_pipeline_record_tls(cfg->pipeline, cfg->upstream->host, NULL, failure);
+      if (why != NULL)
+        *why = g_strdup(error->message);
       if (server_reply != NULL)
         return g_steal_pointer(&server_reply);
       g_autofree char *text
@@ -131,6 +137,8 @@ open_upstream(SmSmtpRelay *r)
       return NULL;
     }
   g_clear_pointer(&r->up, sm_smtp_upstream_close);
+  if (why != NULL)
+    *why = g_strdup(auth != NULL ? auth->text : error->message);
   return auth != NULL ? auth : local_reply(451, "4.4.2", error->message);
 }
 
@@ -139,12 +147,14 @@ relay_authenticate(gpointer data, const char *authzid, const char *user, const c
 {
   SmSmtpRelay *r = data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *why = NULL;
   forget_credentials(r);
-  g_autoptr(SmSmtpReply) failed = open_upstream(r);
+  g_autoptr(SmSmtpReply) failed = open_upstream(r, &why);
   if (failed != NULL)
     {
       /* RFC 4954: the upstream could not be asked, so the answer is "try later", not "wrong". */
-      g_autofree char *text = g_strdup_printf(_("Cannot check the password now: %s"), failed->text);
+      g_autofree char *text
+          = g_strdup_printf(_("Cannot check the password with the upstream server now: %s"), why);
       return local_reply(454, "4.7.0", text);
     }
   SmSmtpReply *reply = sm_smtp_upstream_auth(r->up, authzid, user, password, &error);
@@ -168,7 +178,7 @@ send_copy(SmSmtpRelay *r, const SmSmtpEnvelope *env, const SmSmtpCopy *copy)
 {
   for (guint attempt = 0;; attempt++)
     {
-      SmSmtpReply *failed = open_upstream(r);
+      SmSmtpReply *failed = open_upstream(r, NULL);
       if (failed != NULL)
         return failed;
       const SmNetTlsFacts *tls = sm_smtp_upstream_get_tls(r->up);
