@@ -202,7 +202,7 @@ test_host_port(void)
   g_clear_pointer(&host, g_free);
   g_assert_true(sm_net_parse_host_port("[::1]:25", &host, &port, NULL));
   g_assert_cmpstr(host, ==, "::1");
-  const char *bad[] = { "127.0.0.1", "127.0.0.1:", ":25", "host:99999", "[::1]25", "h:0" };
+  const char *bad[] = { "127.0.0.1", "127.0.0.1:", ":25", "host:99999", "[::1]25", "h:-1" };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
     {
       g_autofree char *h = NULL;
