@@ -432,22 +432,6 @@ sm_path_new_from_headers(GMimeHeaderList *headers, const SmPathOptions *options,
   return g_steal_pointer(&path);
 }
 
-char **
-sm_path_trusted_merge(GKeyFile *config, const char *const *extra)
-{
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-  g_auto(GStrv) listed = NULL;
-  if (config != NULL)
-    listed = g_key_file_get_string_list(config, "path", "trust", NULL, NULL);
-  for (guint i = 0; listed != NULL && listed[i] != NULL; i++)
-    if (*g_strstrip(listed[i]) != '\0')
-      g_strv_builder_add(b, listed[i]);
-  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-    if (*extra[i] != '\0')
-      g_strv_builder_add(b, extra[i]);
-  return g_strv_builder_end(b);
-}
-
 void
 sm_path_free(SmPath *path)
 {

@@ -19,11 +19,6 @@ typedef struct {
   const SmLimits *limits;
 } SmPathOptions;
 
-/* The trust list for SmPathOptions.trusted: the "trust" list of the [path] group of @config
- * (may be NULL), e.g. "trust = mx.example.net;example.net", followed by @extra (e.g. the --trust
- * values, may be NULL). Empty entries are dropped. Never NULL; free with g_strfreev. */
-char **sm_path_trusted_merge(GKeyFile *config, const char *const *extra);
-
 /* Analyses the header block of a message. Never fails on odd headers: what cannot be parsed is
  * reported as unknown. Fails only on a limit (SM_ERROR_LIMIT). */
 SmPath *sm_path_new_from_headers(GMimeHeaderList *headers, const SmPathOptions *options,

@@ -306,20 +306,6 @@ test_huge_header_refused(void)
   g_assert_error(error, SM_ERROR, SM_ERROR_LIMIT);
 }
 
-static void
-test_trusted_merge(void)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  g_assert_true(g_key_file_load_from_data(kf, "[path]\ntrust = mx.example.net; ;example.org\n", -1,
-                                          G_KEY_FILE_NONE, NULL));
-  const char *extra[] = { "authserv.example", "", NULL };
-  g_auto(GStrv) all = sm_path_trusted_merge(kf, extra);
-  g_autofree char *joined = g_strjoinv(",", all);
-  g_assert_cmpstr(joined, ==, "mx.example.net,example.org,authserv.example");
-  g_auto(GStrv) none = sm_path_trusted_merge(NULL, NULL);
-  g_assert_cmpuint(g_strv_length(none), ==, 0);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -334,6 +320,5 @@ main(int argc, char **argv)
   g_test_add_func("/path/no-received", test_no_received);
   g_test_add_func("/path/many-received", test_many_received);
   g_test_add_func("/path/huge-header-refused", test_huge_header_refused);
-  g_test_add_func("/path/trusted-merge", test_trusted_merge);
   return g_test_run();
 }
