@@ -171,7 +171,7 @@ analyse_signed_entity(SmVerifyState *st, GPtrArray *sigs, GMimeObject *entity, c
       g_ptr_array_add(st->scopes, sig);
       g_ptr_array_add(st->result->signatures, sig);
     }
-  g_ptr_array_steal(sigs, NULL);
+  g_free(g_ptr_array_steal(sigs, NULL)); /* the signatures now belong to the result */
   gboolean ok = entity == NULL || analyse(st, entity, id, depth, scope, error);
   g_ptr_array_set_size(st->scopes, first_scope);
   return ok;
