@@ -44,6 +44,8 @@ void sm_verify_gpgme_release(SmVerifyState *st);
 
 SmVerifySignature *sm_verify_signature_new(SmVerifyProtocol protocol);
 void sm_verify_signature_free(SmVerifySignature *sig);
+/* Sets result->from_address and adds the From findings (sm-verify-from.c). */
+void sm_verify_check_from(SmVerifyState *st, GMimeMessage *message);
 /* Adds @finding (a static string) to @findings once. */
 void sm_verify_add_finding(GPtrArray *findings, const char *finding);
 

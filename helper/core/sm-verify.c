@@ -216,11 +216,12 @@ multipart_signed_protocol(GMimeMultipart *mp)
 static gboolean
 all_bad(GPtrArray *sigs)
 {
-  for (guint i = 0; i < sigs->len; i++) {
-    SmVerifySignature *sig = g_ptr_array_index(sigs, i);
-    if (sig->status != SM_VERIFY_STATUS_BAD || sig->error != NULL)
-      return FALSE;
-  }
+  for (guint i = 0; i < sigs->len; i++)
+    {
+      SmVerifySignature *sig = g_ptr_array_index(sigs, i);
+      if (sig->status != SM_VERIFY_STATUS_BAD || sig->error != NULL)
+        return FALSE;
+    }
   return sigs->len > 0;
 }
 
@@ -236,8 +237,8 @@ retry_without_final_crlf(SmVerifyState *st, SmVerifyProtocol protocol, GBytes *s
   if (len < 2 || memcmp(p + len - 2, "\r\n", 2) != 0)
     return;
   g_autoptr(GBytes) shorter = g_bytes_new_from_bytes(signed_bytes, 0, len - 2);
-  g_autoptr(GPtrArray) again =
-    g_ptr_array_new_with_free_func((GDestroyNotify)sm_verify_signature_free);
+  g_autoptr(GPtrArray) again
+      = g_ptr_array_new_with_free_func((GDestroyNotify)sm_verify_signature_free);
   sm_verify_gpgme_detached(st, protocol, shorter, sig_bytes, again);
   if (all_bad(again))
     return;
@@ -681,73 +682,7 @@ analyse(SmVerifyState *st, GMimeObject *obj, const char *id, guint depth, Scope 
   return analyse_leaf(st, obj, self_id, depth, scope, error);
 }
 
-/* ---- From (RFC 5322 3.6.2) and the final decision ---- */
-
-/* TRUE when @name, once NFKC-normalised (fullwidth '＠' becomes '@'), contains something shaped
- * like an address that is not @addr: "Johnny, you are fired" display-name spoofing. */
-static gboolean
-name_holds_other_address(const char *name, const char *addr)
-{
-  g_autofree char *norm = g_utf8_normalize(name, -1, G_NORMALIZE_ALL_COMPOSE);
-  if (norm == NULL)
-    return FALSE;
-  for (const char *at = strchr(norm, '@'); at != NULL; at = strchr(at + 1, '@'))
-    {
-      const char *l = at, *r = at + 1;
-      while (l > norm && (g_ascii_isalnum(l[-1]) || strchr("._%+-'", l[-1]) != NULL))
-        l--;
-      while (*r != '\0' && (g_ascii_isalnum(*r) || *r == '.' || *r == '-'))
-        r++;
-      while (r > at + 1 && r[-1] == '.')
-        r--;
-      g_autofree char *domain = g_strndup(at + 1, (gsize)(r - at - 1));
-      if (l == at || strchr(domain, '.') == NULL)
-        continue;
-      g_autofree char *candidate = g_ascii_strdown(l, (gssize)(r - l));
-      if (g_strcmp0(candidate, addr) != 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-check_from(SmVerifyState *st, GMimeMessage *message)
-{
-  GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(message));
-  InternetAddressList *from = g_mime_message_get_from(message);
-  int fields = 0, mailboxes = 0, n = from != NULL ? internet_address_list_length(from) : 0;
-  InternetAddressMailbox *only = NULL;
-  gboolean group = FALSE;
-
-  for (int i = 0; i < g_mime_header_list_get_count(headers); i++)
-    if (g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(headers, i)),
-                           "From")
-        == 0)
-      fields++;
-  for (int i = 0; i < n; i++)
-    {
-      InternetAddress *ia = internet_address_list_get_address(from, i);
-      if (INTERNET_ADDRESS_IS_GROUP(ia))
-        group = TRUE;
-      else if (mailboxes++ == 0)
-        only = INTERNET_ADDRESS_MAILBOX(ia);
-    }
-  if (group || mailboxes > 1 || fields > 1)
-    {
-      sm_verify_add_finding(st->result->findings, SM_VERIFY_FINDING_MULTIPLE_FROM);
-      return;
-    }
-  const char *addr = only != NULL ? internet_address_mailbox_get_addr(only) : NULL;
-  if (addr == NULL || strchr(addr, '@') == NULL)
-    {
-      sm_verify_add_finding(st->result->findings, SM_VERIFY_FINDING_NO_FROM);
-      return;
-    }
-  st->result->from_address = g_ascii_strdown(addr, -1);
-  const char *name = internet_address_get_name(INTERNET_ADDRESS(only));
-  if (name != NULL && name_holds_other_address(name, st->result->from_address))
-    sm_verify_add_finding(st->result->findings, SM_VERIFY_FINDING_DISPLAY_NAME);
-}
+/* ---- the final decision ---- */
 
 /* Message-level findings that also keep every signature of the message from being verified. */
 static const char *const disqualifying[] = {
@@ -806,7 +741,7 @@ sm_verify_message(GMimeMessage *message, const SmVerifyOptions *options, GError 
   SmVerifyState st = { options != NULL ? options : &defaults, result };
   st.scopes = g_ptr_array_new();
 
-  check_from(&st, message);
+  sm_verify_check_from(&st, message);
   gboolean ok = TRUE;
   if (message->mime_part != NULL)
     {
