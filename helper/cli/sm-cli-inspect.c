@@ -1,6 +1,8 @@
 /* sm-cli-inspect: `sealmail inspect [--json] [--trust=HOST|AUTHSERV-ID ...] FILE|-`.
  *
- * The provider's hosts come from --trust (repeatable) and from the configuration file:
+ * The provider's hosts come from --trust (repeatable) and from the configuration file, where
+ * [path] trust (read by sm_path_trusted_merge), [inspect] trust and every account's
+ * provider-trust all count:
  *
  *   [inspect]
  *   trust = mx.example.org;example.org      # host names, domains or authserv-ids
@@ -28,11 +30,11 @@ add_config_list(GKeyFile *kf, const char *group, const char *key, GPtrArray *out
     }
 }
 
-/* --trust values first, then [inspect] trust, then every account's provider-trust. */
-static GPtrArray *
+/* [path] trust, then --trust values, [inspect] trust and every account's provider-trust. */
+static char **
 collect_trusted(const SmCli *cli, char **from_args)
 {
-  GPtrArray *trusted = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) trusted = g_ptr_array_new_with_free_func(g_free);
   for (char **t = from_args; t != NULL && *t != NULL; t++)
     g_ptr_array_add(trusted, g_strdup(*t));
   add_config_list(cli->config, "inspect", "trust", trusted);
@@ -41,7 +43,7 @@ collect_trusted(const SmCli *cli, char **from_args)
     if (g_str_has_prefix(*g, "account:"))
       add_config_list(cli->config, *g, "provider-trust", trusted);
   g_ptr_array_add(trusted, NULL);
-  return trusted;
+  return sm_path_trusted_merge(cli->config, (const char *const *)trusted->pdata);
 }
 
 int
@@ -69,8 +71,8 @@ sm_cli_inspect(SmCli *cli, int argc, char **argv)
   g_autoptr(GBytes) bytes = sm_message_read_all(argv[1], cli->limits, &error);
   if (bytes == NULL)
     return sm_cli_fail(error);
-  g_autoptr(GPtrArray) trusted = collect_trusted(cli, trust);
-  SmInspectOptions options = { (const char *const *)trusted->pdata, cli->limits, FALSE };
+  g_auto(GStrv) trusted = collect_trusted(cli, trust);
+  SmInspectOptions options = { (const char *const *)trusted, cli->limits, FALSE };
   g_autoptr(SmInspect) inspect = sm_inspect_bytes(bytes, &options, &error);
   if (inspect == NULL)
     {
