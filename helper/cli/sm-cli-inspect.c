@@ -1,7 +1,7 @@
 /* sm-cli-inspect: `sealmail inspect [--json] [--trust=HOST|AUTHSERV-ID ...] FILE|-`.
  *
  * The provider's hosts come from --trust (repeatable) and from the configuration file, where
- * [path] trust (read by sm_path_trusted_merge), [inspect] trust and every account's
+ * [path] trust, [inspect] trust and every account's
  * provider-trust all count:
  *
  *   [inspect]
@@ -30,20 +30,21 @@ add_config_list(GKeyFile *kf, const char *group, const char *key, GPtrArray *out
     }
 }
 
-/* [path] trust, then --trust values, [inspect] trust and every account's provider-trust. */
+/* --trust values, then [path] trust, [inspect] trust and every account's provider-trust. */
 static char **
 collect_trusted(const SmCli *cli, char **from_args)
 {
   g_autoptr(GPtrArray) trusted = g_ptr_array_new_with_free_func(g_free);
   for (char **t = from_args; t != NULL && *t != NULL; t++)
     g_ptr_array_add(trusted, g_strdup(*t));
+  add_config_list(cli->config, "path", "trust", trusted);
   add_config_list(cli->config, "inspect", "trust", trusted);
   g_auto(GStrv) groups = g_key_file_get_groups(cli->config, NULL);
   for (char **g = groups; g != NULL && *g != NULL; g++)
     if (g_str_has_prefix(*g, "account:"))
       add_config_list(cli->config, *g, "provider-trust", trusted);
   g_ptr_array_add(trusted, NULL);
-  return sm_path_trusted_merge(cli->config, (const char *const *)trusted->pdata);
+  return (char **)g_ptr_array_free(g_steal_pointer(&trusted), FALSE);
 }
 
 int
