@@ -50,7 +50,8 @@ static const char *const ctx_words[SM_CTX_COUNT][40] = {
                     "plusgiro", "clearingnummer", "账号", "账户", "帐号", NULL },
   [SM_CTX_ABA] = { "routing", "aba", "rtn", "transit", "ach", "wire", "bank", NULL },
   [SM_CTX_PASSPORT]
-  = { "passport", "passeport", "pass", "passnummer", "reisepass", "passnr", "护照", NULL },
+  = { "passport", "passeport", "pass", "passnummer", "reisepass", "passnr", "travel document",
+      "document de voyage", "resedokument", "reisedokument", "旅行证件", "护照", NULL },
   [SM_CTX_LICENSE]
   = { "driver", "driving", "licence", "license", "dl#", "dl", "lic#", "state id", "id card",
       "permis", "körkort", "korkort", "führerschein", "fuhrerschein", "驾驶证", "驾照", NULL },

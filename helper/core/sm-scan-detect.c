@@ -319,6 +319,7 @@ collect(const guint8 *b, gsize s, gsize len, SmScanToken *t, gboolean *overflow)
   gsize p = s;
   t->nd = t->ng = 0;
   t->ctx_done = t->ctx_val = 0;
+  t->cut = FALSE;
   *overflow = FALSE;
   for (;;)
     {
@@ -334,9 +335,17 @@ collect(const guint8 *b, gsize s, gsize len, SmScanToken *t, gboolean *overflow)
           p += k;
         }
       t->gend[t->ng] = p;
+      if (t->nd > TOK_MAX_DIGITS && t->ng > 0)
+        {
+          /* too many digits for one token: end it before this group, which starts the next */
+          t->nd = t->gfirst[t->ng];
+          p = t->gend[t->ng - 1];
+          t->cut = TRUE;
+          break;
+        }
       if (t->nd > TOK_MAX_DIGITS)
         {
-          /* a long digit string (tables, hashes): skip the rest of the run */
+          /* one long digit string (tables, hashes): skip the rest of the run */
           *overflow = TRUE;
           while (p < len
                  && ((k = sm_scan_digit_at(b, p, len, &c)) > 0
@@ -345,8 +354,13 @@ collect(const guint8 *b, gsize s, gsize len, SmScanToken *t, gboolean *overflow)
           return p;
         }
       t->ng++;
-      if (p >= len || t->ng == TOK_MAX_GROUPS)
+      if (p >= len)
         break;
+      if (t->ng == TOK_MAX_GROUPS)
+        {
+          t->cut = TRUE;
+          break;
+        }
       char kind;
       k = sm_scan_sep_at(b, p, len, &kind);
       if (k == 0 || p + k >= len || sm_scan_digit_at(b, p + k, len, &c) == 0)
@@ -413,11 +427,15 @@ eval_range(SmScanner *sc, SmScanToken *t, guint g0, guint g1)
   return sm_scan_detect_numeric(sc, &c);
 }
 
-static void
+/* Evaluates a token's ranges, longest first; returns the first group not examined. When the run
+ * was cut, the last groups are left for the next token, which sees them with what follows. */
+static guint
 eval_token(SmScanner *sc, SmScanToken *t)
 {
+  guint keep = t->cut ? MIN(t->ng - 1, (guint)TOK_RANGE_GROUPS - 1) : 0;
+  guint stop = t->ng - keep;
   guint g0 = 0;
-  while (g0 < t->ng)
+  while (g0 < stop)
     {
       guint matched = 0;
       for (guint g1 = MIN(t->ng, g0 + TOK_RANGE_GROUPS); g1 > g0; g1--)
@@ -430,6 +448,7 @@ eval_token(SmScanner *sc, SmScanToken *t)
         }
       g0 = matched != 0 ? matched : g0 + 1;
     }
+  return g0;
 }
 
 /* A digit at @s: collects the run and tries every detector; returns where scanning resumes. */
@@ -459,8 +478,8 @@ scan_digits(SmScanner *sc, gsize s, gsize len)
         }
       return e;
     }
-  eval_token(sc, &t);
-  return e;
+  guint next = eval_token(sc, &t);
+  return t.cut && next < t.ng ? t.gstart[next] : e;
 }
 
 /* Scans [sc->scan_from, limit); candidates may read up to buf->len. */

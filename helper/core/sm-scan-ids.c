@@ -301,7 +301,7 @@ detect_iban(SmScanner *sc, gsize l)
           pos[n] = q;
           raw[n++] = (char)b[q++];
         }
-      else if (b[q] == ' ' && n >= 4 && q + 1 < len
+      else if ((b[q] == ' ' || b[q] == '-') && n >= 4 && q + 1 < len
                && (g_ascii_isdigit(b[q + 1]) || is_upper(b[q + 1])))
         {
           q++;
@@ -480,7 +480,9 @@ sm_scan_detect_email(SmScanner *sc, gsize at)
     q--;
   if (p == at || last_dot == 0 || last_dot + 2 >= q)
     return at + 1;
-  for (gsize i = last_dot + 1; i < q; i++)
+  /* the top-level domain is letters, or an IDNA A-label ("xn--p1ai") */
+  gboolean a_label = q - last_dot > 5 && memcmp(b + last_dot + 1, "xn--", 4) == 0;
+  for (gsize i = last_dot + 1; i < q && !a_label; i++)
     if (!g_ascii_isalpha(b[i]))
       return at + 1;
   char raw[96];

@@ -138,6 +138,7 @@ typedef struct
   gsize gstart[SM_TOK_MAX_GROUPS], gend[SM_TOK_MAX_GROUPS];
   char sep[SM_TOK_MAX_GROUPS]; /* separator before group i (i >= 1), normalised */
   gboolean right_alpha;        /* a letter follows the run directly */
+  gboolean cut;                /* the run went on beyond SM_TOK_MAX_GROUPS / _DIGITS */
   char right_char;
   guint8 left;               /* byte before the run */
   guint32 ctx_done, ctx_val; /* context cache, one bit per SmScanContext */

@@ -94,6 +94,7 @@ static const CardRange card_ranges[] = {
   { "rupay", 82, 82, 2, 16, 16 },
   { "verve", 506099, 506198, 6, 16, 19 },
   { "troy", 9792, 9792, 4, 16, 16 },
+  { "uatp", 1, 1, 1, 15, 15 }, /* airline cards; 15-digit IMEIs start 0, 3, 4, 8 or 9 */
 };
 
 const char *
