@@ -195,6 +195,22 @@ static const char *const name_labels[]
     = { "name:",     "name :",  "nom :",  "nom:",  "namn:",  "navn:", "patient:",
         "employee:", "client:", "姓名：", "姓名:", "名字：", NULL };
 
+/* "J. S." from "John Smith"; non-ASCII initials are shown as '*'. */
+static void
+name_initials(const char *text, gsize p, gsize q, char initials[16])
+{
+  gsize o = 0;
+  for (gsize i = p; i < q && o + 4 < 16; i++)
+    if (i == p || text[i - 1] == ' ')
+      {
+        guint8 c = (guint8)text[i];
+        initials[o++] = c < 0x80 && g_ascii_isalpha(c) ? (char)c : '*';
+        initials[o++] = '.';
+        initials[o++] = ' ';
+      }
+  initials[o > 0 ? o - 1 : 0] = '\0';
+}
+
 static gboolean
 find_label_name(const char *text, gsize win_start, gsize win_end, gsize *ns, gsize *ne,
                 char initials[16])
@@ -221,7 +237,7 @@ find_label_name(const char *text, gsize win_start, gsize win_end, gsize *ns, gsi
         continue;
       *ns = p;
       *ne = q;
-      g_strlcpy(initials, "*.", 16);
+      name_initials(text, p, q, initials);
       return TRUE;
     }
   return FALSE;

@@ -251,16 +251,24 @@ locate(SmScanner *sc, gsize pos, guint64 *line, gboolean *quoted)
 
 /* ---------- emitting ---------- */
 
-/* The context window of [s, e): up to @before bytes back but not beyond the previous line (a
- * label often sits on the line above), and up to SCAN_CTX_AFTER bytes on the same line. */
+/* The context window of [s, e): up to @before bytes back, not beyond the previous line (a label
+ * often sits on the line above), and up to SCAN_CTX_AFTER bytes on the same line. With
+ * @same_line (identifiers without a check digit) the line above counts only when the match
+ * starts its line, so that a label does not leak onto the next line's numbers. */
 static void
-window(const SmScanner *sc, gsize s, gsize e, gsize before, gsize *ws, gsize *we)
+window(const SmScanner *sc, gsize s, gsize e, gsize before, gboolean same_line, gsize *ws,
+       gsize *we)
 {
   const guint8 *b = sc->buf->data;
   gsize lo = s > before ? s - before : 0;
   gsize hi = MIN(sc->buf->len, e + SCAN_CTX_AFTER);
   const guint8 *nl = s > lo ? memrchr(b + lo, '\n', s - lo) : NULL;
-  if (nl != NULL && (gsize)(nl - b) > lo)
+  gboolean starts_line = nl != NULL;
+  for (const guint8 *p = nl != NULL ? nl + 1 : b + s; p < b + s && starts_line; p++)
+    starts_line = *p == ' ' || *p == '\t' || *p == '\r' || *p == '>';
+  if (nl != NULL && same_line && !starts_line)
+    lo = (gsize)(nl - b) + 1;
+  else if (nl != NULL && (gsize)(nl - b) > lo)
     {
       const guint8 *nl2 = memrchr(b + lo, '\n', (gsize)(nl - b) - lo);
       if (nl2 != NULL)
@@ -300,7 +308,7 @@ sm_scanner_emit(SmScanner *sc, SmScanType type, SmConfidence conf, gsize s, gsiz
   /* 201 CMR 17.02: a name next to the identifier makes it "personal information". */
   const char *text = (const char *)sc->buf->data;
   gsize ws, we;
-  window(sc, s, e, SCAN_NAME_BEFORE, &ws, &we);
+  window(sc, s, e, SCAN_NAME_BEFORE, FALSE, &ws, &we);
   gsize ns, ne;
   char initials[16];
   if (!sm_scan_context_find_name(text, s, e, ws, we, &ns, &ne, initials))
@@ -378,27 +386,26 @@ collect(const guint8 *b, gsize s, gsize len, SmScanToken *t, gboolean *overflow)
 gboolean
 sm_scanner_context(SmScanner *sc, SmScanToken *t, SmScanContext c, gsize s, gsize e)
 {
-  if (t == NULL)
+  gboolean same_line
+      = c == SM_CTX_BANK || c == SM_CTX_PASSPORT || c == SM_CTX_LICENSE || c == SM_CTX_PHONE;
+  if (t != NULL && (t->ctx_done & (1u << c)))
+    return (t->ctx_val >> c) & 1;
+  gsize ws, we;
+  window(sc, s, e, SCAN_CTX_BEFORE, same_line, &ws, &we);
+  gboolean near = sm_scan_context_near(c, (const char *)sc->buf->data, ws, we);
+  if (t != NULL)
     {
-      gsize ws, we;
-      window(sc, s, e, SCAN_CTX_BEFORE, &ws, &we);
-      return sm_scan_context_near(c, (const char *)sc->buf->data, ws, we);
-    }
-  if (!(t->ctx_done & (1u << c)))
-    {
-      gsize ws, we;
-      window(sc, s, e, SCAN_CTX_BEFORE, &ws, &we);
       t->ctx_done |= 1u << c;
-      if (sm_scan_context_near(c, (const char *)sc->buf->data, ws, we))
-        t->ctx_val |= 1u << c;
+      t->ctx_val |= (guint32)near << c;
     }
-  return (t->ctx_val >> c) & 1;
+  return near;
 }
 
 static gboolean
 eval_range(SmScanner *sc, SmScanToken *t, guint g0, guint g1)
 {
   SmScanCand c = { .t = t, .g0 = g0, .g1 = g1 };
+  c.spaces_dashes = TRUE;
   c.n = t->gfirst[g1] - t->gfirst[g0];
   if (c.n < 6 || c.n > 19 || g1 - g0 > TOK_RANGE_GROUPS)
     return FALSE;
@@ -418,6 +425,7 @@ eval_range(SmScanner *sc, SmScanToken *t, guint g0, guint g1)
       if (g > g0)
         {
           c.sep = c.sep == '\0' || c.sep == t->sep[g] ? t->sep[g] : '?';
+          c.spaces_dashes &= t->sep[g] == ' ' || t->sep[g] == '-';
           c.value[vl++] = t->sep[g];
         }
       memcpy(c.value + vl, t->d + t->gfirst[g], c.lens[g - g0]);

@@ -234,9 +234,12 @@ detect_date(SmScanner *sc, SmScanCand *c)
 static gboolean
 detect_context_only(SmScanner *sc, SmScanCand *c)
 {
-  gboolean plain = c->ng == 1 || c->sep == ' ' || c->sep == '-';
+  /* account numbers are written with spaces and dashes, even mixed ("923 456 789-0") */
+  gboolean plain = c->ng == 1 || c->sep == ' ' || c->sep == '-' || c->spaces_dashes;
   for (guint i = 0; plain && i < c->ng; i++)
-    plain = c->lens[i] >= 3; /* not "978-3-16-148410-0" */
+    plain = c->lens[i] >= 3
+            || (i > 0 && i + 1 == c->ng
+                && c->lens[i] == 1); /* not "978-3-16-148410-0"; a final check digit is fine */
   if (!plain)
     return FALSE;
   if (c->n == 9 && c->ng == 1 && ctx(sc, c, SM_CTX_PASSPORT))

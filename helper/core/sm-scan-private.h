@@ -149,9 +149,10 @@ typedef struct
 {
   SmScanToken *t;
   guint g0, g1;
-  guint n;       /* digits */
-  const char *d; /* the n digits (not NUL-terminated) */
-  char sep;      /* '\0' one group, the separator when uniform, '?' when mixed */
+  guint n;                /* digits */
+  const char *d;          /* the n digits (not NUL-terminated) */
+  char sep;               /* '\0' one group, the separator when uniform, '?' when mixed */
+  gboolean spaces_dashes; /* every separator is a space or a dash */
   guint lens[SM_TOK_RANGE_GROUPS];
   guint ng;
   gsize s, e;     /* byte span in the scanner's buffer */
