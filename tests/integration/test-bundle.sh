@@ -252,6 +252,20 @@ check "policy at the configured org-policy path" \
 check "status reads the configured state-dir" sh -c \
   "\"$SEALMAIL\" --config '$work/u3/sealmail.conf' bundle status | grep -q 'bundle version 4'"
 
+rm -rf "$work/v4-pem" && cp -r "$work/v4-openssl" "$work/v4-pem"
+openssl cms -sign -binary -outform PEM -in "$work/v4-pem/manifest.ini" \
+  -signer "$tca/users/alice.pem" -inkey "$tca/users/alice.key" -out "$work/v4-pem/manifest.ini.sig"
+check "a PEM CMS signature verifies too" user bundle verify --trust "$alice_fpr" "$work/v4-pem"
+
+echo "== a bundle signed with the gpg command line (armored detached signature)"
+new_user u4
+it bundle create --unsigned --issuer "Example Org IT" --version 5 "$src" -o "$work/v5-gpg" >/dev/null
+check "gpg --armor --detach-sign manifest.ini" env GNUPGHOME="$tca/it-gnupg" gpg --batch \
+  --quiet --armor --detach-sign -u "$org" -o "$work/v5-gpg/manifest.ini.sig" \
+  "$work/v5-gpg/manifest.ini"
+check "import it with --trust the org key" user bundle import --trust "$org" "$work/v5-gpg"
+check "installed version is 5" grep -qx "version=5" "$state/installed.ini"
+
 echo
 if [ "$failures" -ne 0 ]; then
   echo "test-bundle: $failures check(s) failed"

@@ -412,6 +412,26 @@ test_load_garbage(void)
   g_rmdir(dir);
 }
 
+static void
+test_config_paths(void)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autofree char *def_state = sm_bundle_config_state_dir(NULL);
+  g_autofree char *def_state2 = sm_bundle_default_state_dir();
+  g_assert_cmpstr(def_state, ==, def_state2);
+  g_assert_true(g_str_has_suffix(def_state, "/sealmail/bundle"));
+  g_autofree char *def_policy = sm_bundle_config_org_policy_path(kf);
+  g_assert_true(g_str_has_suffix(def_policy, "/sealmail/org-policy.conf"));
+
+  g_key_file_set_string(kf, "bundle", "state-dir", "~/org/state");
+  g_key_file_set_string(kf, "bundle", "org-policy", "/etc/x/policy.conf");
+  g_autofree char *state = sm_bundle_config_state_dir(kf);
+  g_autofree char *expected = g_build_filename(g_get_home_dir(), "org/state", NULL);
+  g_assert_cmpstr(state, ==, expected);
+  g_autofree char *policy = sm_bundle_config_org_policy_path(kf);
+  g_assert_cmpstr(policy, ==, "/etc/x/policy.conf");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -428,5 +448,6 @@ main(int argc, char **argv)
   g_test_add_func("/bundle/load/dir", test_load_dir);
   g_test_add_func("/bundle/load/tar", test_load_tar);
   g_test_add_func("/bundle/load/garbage", test_load_garbage);
+  g_test_add_func("/bundle/config-paths", test_config_paths);
   return g_test_run();
 }
