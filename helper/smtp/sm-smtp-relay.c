@@ -231,7 +231,10 @@ relay_deliver(gpointer data, const SmSmtpEnvelope *env)
   if (blocked != NULL)
     {
       sm_smtp_job_finish(job, "blocked", r->cfg->upstream->host, NULL, blocked);
-      g_autofree char *text = g_strdup_printf(_("Not sent: %s"), blocked);
+      /* The policy's reason already says "Not sent: ..." and what to do. */
+      g_autofree char *text = g_str_has_prefix(blocked, "Not sent")
+                                  ? g_strdup(blocked)
+                                  : g_strdup_printf(_("Not sent: %s"), blocked);
       return local_reply(550, "5.7.1", text);
     }
 
