@@ -18,6 +18,8 @@ static const SmCliCommand commands[] = {
   {"inspect", sm_cli_inspect, N_("Show who signed a message and how it travelled")},
   {"bundle", sm_cli_bundle, N_("Verify and import organisation bundles (IT: create them)")},
   {"scan", sm_cli_scan, N_("Find sensitive content (IDs, card and bank numbers, health data) in a message")},
+  {"keys", sm_cli_keys, N_("Show which key or certificate would encrypt to an address")},
+  {"plan", sm_cli_plan, N_("Show how a message would be sent, recipient by recipient")},
   {"limits", sm_cli_limits, N_("List every limit and its current value")},
 };
 

@@ -22,6 +22,10 @@ typedef struct {
   char *name;
   SmKeySource source;
   gint64 expires;    /* 0 = never */
+  /* added by the keys module */
+  gint64 created;       /* creation time of the key / certificate */
+  char *validity;       /* "ultimate", "full", "marginal", "unknown" (GnuPG's view) */
+  char *note;           /* for people: why this one among several, or where it came from; NULL */
 } SmKey;
 
 typedef struct _SmKeyResolver SmKeyResolver;
@@ -41,6 +45,30 @@ void sm_key_resolver_free(SmKeyResolver *resolver);
 SmKey *sm_key_resolver_find(SmKeyResolver *resolver, const char *address, SmProtocol protocol,
                             char **why, GError **error);
 SmKey *sm_key_copy(const SmKey *key);
+
+/* Why sm_key_resolver_lookup found nothing usable. */
+typedef enum {
+  SM_KEY_PROBLEM_NONE,      /* a usable key was found */
+  SM_KEY_PROBLEM_NOT_FOUND, /* nothing at all for the address */
+  SM_KEY_PROBLEM_UNUSABLE,  /* something exists but cannot be used (expired, revoked, ...) */
+} SmKeyProblem;
+
+/* Like sm_key_resolver_find, and says whether anything existed at all (@problem may be NULL). */
+SmKey *sm_key_resolver_lookup(SmKeyResolver *resolver, const char *address, SmProtocol protocol,
+                              SmKeyProblem *problem, char **why, GError **error);
+/* The options the resolver was built with (paths resolved). */
+const SmKeyResolverOptions *sm_key_resolver_get_options(SmKeyResolver *resolver);
+/* A resolver configured by the [keys] group of @kf (may be NULL): network (default false),
+ * gnupg-home (default: GnuPG's own), state-db (default $XDG_DATA_HOME/sealmail/state.db) and
+ * bundle-state (default $XDG_DATA_HOME/sealmail/bundle). docs/policy.md documents them. */
+SmKeyResolver *sm_key_resolver_new_from_config(GKeyFile *kf, GError **error);
+/* @address with its domain lower-cased and the local part kept (RFC 5321 2.4), or NULL when it
+ * is not a plausible addr-spec (no '@', control characters, longer than address-bytes). */
+char *sm_key_address_normalize(const char *address);
+const char *sm_protocol_to_string(SmProtocol protocol); /* "openpgp", "smime" */
+/* {"protocol", "fingerprint", "address", "name", "source", "expires", "created", "validity",
+ * "note"}: the "key" object of the plan contract with extra fields. */
+JsonNode *sm_key_to_json(const SmKey *key);
 void sm_key_free(SmKey *key);
 const char *sm_key_source_to_string(SmKeySource source); /* "keyring", "bundle", ... */
 

@@ -47,6 +47,9 @@ static const SmLimitDef limit_defs[SM_LIMIT_COUNT] = {
   [SM_LIMIT_BUNDLE_BYTES] = {"bundle-bytes", 64 * MiB, "all files of an org bundle"},
   [SM_LIMIT_BUNDLE_MANIFEST_BYTES] = {"bundle-manifest-bytes", 256 * 1024, "bundle manifest or signature"},
   [SM_LIMIT_BUNDLE_PATH_BYTES] = {"bundle-path-bytes", 255, "one path inside an org bundle"},
+  [SM_LIMIT_ADDRESS_BYTES] = {"address-bytes", 254, "one e-mail address (RFC 5321)"},
+  [SM_LIMIT_KEY_CANDIDATES] = {"key-candidates", 64, "keys examined per address and protocol"},
+  [SM_LIMIT_PLAN_RECIPIENTS] = {"plan-recipients", 1000, "recipients of one message in a plan"},
 };
 
 static SmLimits default_limits;

@@ -49,6 +49,10 @@ typedef enum {
   SM_LIMIT_BUNDLE_BYTES,          /* all files of a bundle together */
   SM_LIMIT_BUNDLE_MANIFEST_BYTES, /* manifest.ini and its signature, each */
   SM_LIMIT_BUNDLE_PATH_BYTES,     /* one relative path inside a bundle */
+  /* keys, Autocrypt and policy (sm-keys, sm-autocrypt, sm-policy) */
+  SM_LIMIT_ADDRESS_BYTES,        /* one e-mail address, RFC 5321 4.5.3.1.3 */
+  SM_LIMIT_KEY_CANDIDATES,       /* keys or certificates examined per address and protocol */
+  SM_LIMIT_PLAN_RECIPIENTS,      /* recipients of one message in a plan */
   SM_LIMIT_COUNT
 } SmLimitId;
 

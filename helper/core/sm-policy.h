@@ -27,6 +27,8 @@ typedef struct {
   SmDecision decision;
   char *reason;         /* for people, translated */
   SmKey *key;           /* the chosen key or certificate, NULL for plain/tls/blocked */
+  /* added by the keys module */
+  char *key_problem;    /* why there is no encryption ("no key or certificate for ..."), or NULL */
 } SmRecipientPlan;
 
 typedef struct {
@@ -57,6 +59,14 @@ SmPlan *sm_policy_plan(SmPolicy *policy, SmKeyResolver *resolver, GMimeMessage *
                        const SmLimits *limits, GError **error);
 void sm_plan_free(SmPlan *plan);
 const char *sm_decision_to_string(SmDecision decision); /* "encrypt-openpgp", ... */
+const char *sm_recipient_kind_to_string(SmRecipientKind kind); /* "to", "cc", "bcc" */
+/* Reads the org policy file named by [policy] org-policy in @kf, else
+ * $XDG_CONFIG_HOME/sealmail/org-policy.conf (installed by `sealmail bundle import`), and makes
+ * the policy. A missing org policy file is not an error. */
+SmPolicy *sm_policy_new_from_config(GKeyFile *kf, GError **error);
+/* The plan for people: one line per recipient and group, and the verdict (the `sealmail plan`
+ * text output). */
+char *sm_plan_describe(const SmPlan *plan);
 /* The `sealmail plan --json` object (../DESIGN.md, Contracts). */
 JsonNode *sm_plan_to_json(const SmPlan *plan);
 
