@@ -1,10 +1,13 @@
-/* sm-cli-keys: `sealmail keys [--json] ADDRESS...`: the OpenPGP key and the S/MIME certificate
- * sealmail would use for each address, and why (or why none).
+/* sm-cli-keys: `sealmail keys [--json] [--learn FILE] ADDRESS...`: the OpenPGP key and the S/MIME
+ * certificate sealmail would use for each address, and why (or why none). --learn first reads
+ * the Autocrypt header of a received message into the peer state, as the IMAP proxy does.
  * Exit 0 when every address has a usable key or certificate, 1 when one has none, 2 on error. */
 #include "sm-cli.h"
 #include "sm-error.h"
 #include "sm-json.h"
+#include "sm-autocrypt.h"
 #include "sm-keys.h"
+#include "sm-message.h"
 
 #include <stdio.h>
 
@@ -80,17 +83,38 @@ print_protocol(const Lookup *l, SmProtocol protocol)
     printf("           %s\n", k->note);
 }
 
+/* Updates the Autocrypt state from a received message, as the IMAP proxy does. */
+static gboolean
+learn(SmCli *cli, SmKeyResolver *resolver, const char *path, GError **error)
+{
+  const char *db = sm_key_resolver_get_options(resolver)->state_db;
+  if (db == NULL)
+    {
+      g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
+                          _("--learn needs an Autocrypt state database ([keys] state-db)"));
+      return FALSE;
+    }
+  g_autoptr(GMimeMessage) message = sm_message_parse_file(path, cli->limits, error);
+  if (message == NULL)
+    return FALSE;
+  g_autoptr(SmAutocryptStore) store = sm_autocrypt_store_open(db, error);
+  return store != NULL && sm_autocrypt_process_message(store, message, error);
+}
+
 int
 sm_cli_keys(SmCli *cli, int argc, char **argv)
 {
   gboolean json = FALSE;
+  g_autofree char *learn_path = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "learn", 0, 0, G_OPTION_ARG_FILENAME, &learn_path,
+      N_("First learn the Autocrypt header of a received message"), N_("FILE") },
     { NULL },
   };
   if (!sm_cli_parse_options(_("Shows the OpenPGP key and the S/MIME certificate sealmail would use "
                               "for each address, and why."),
-                            entries, &argc, &argv, _("ADDRESS...")))
+                            entries, &argc, &argv, _("[--learn FILE] ADDRESS...")))
     return SM_EXIT_ERROR;
   if (argc < 2)
     {
@@ -100,6 +124,8 @@ sm_cli_keys(SmCli *cli, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(SmKeyResolver) resolver = sm_key_resolver_new_from_config(cli->config, &error);
   if (resolver == NULL)
+    return sm_cli_fail(error);
+  if (learn_path != NULL && !learn(cli, resolver, learn_path, &error))
     return sm_cli_fail(error);
 
   gboolean all_usable = TRUE;

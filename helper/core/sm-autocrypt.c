@@ -11,8 +11,9 @@
  * keyring. The keys module imports only when the key is actually chosen (no usable keyring key),
  * and the import sets no owner trust, so the key keeps GnuPG's "unknown" validity.
  *
- * The header syntax and the choice of the header that counts are GMime's (GMimeAutocryptHeader);
- * this file adds the limits, the check that keydata is an OpenPGP key, the state and the rules.
+ * The attribute syntax is GMime's (GMimeAutocryptHeader); this file adds the limits, the check
+ * that keydata is an OpenPGP key, the choice of the header that counts (addresses compared
+ * lower-cased, which GMime's own selection does not do), the state and the rules.
  *
  * Limits: autocrypt-keydata-bytes (decoded keydata, and so the header length),
  * autocrypt-gossip-recipients (gossip fields used per message), address-bytes. */
@@ -362,28 +363,92 @@ is_report(GMimeMessage *message)
                                         "report");
 }
 
+/* The effective date of section 2.3: the Date header, or now when it is missing; the future
+ * is clamped to now by the update functions. */
+static gint64
+message_date(GMimeMessage *message, gint64 now)
+{
+  GDateTime *date = g_mime_message_get_date(message);
+  return date != NULL ? g_date_time_to_unix(date) : now;
+}
+
+/* The one From mailbox (lower-case), or NULL when there is not exactly one. */
+static char *
+single_from(GMimeMessage *message)
+{
+  InternetAddressList *from = g_mime_message_get_from(message);
+  if (from == NULL || internet_address_list_length(from) != 1)
+    return NULL;
+  InternetAddress *ia = internet_address_list_get_address(from, 0);
+  if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+    return NULL;
+  const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+  return addr != NULL && strchr(addr, '@') != NULL ? g_ascii_strdown(addr, -1) : NULL;
+}
+
+/* The valid @field headers of @headers whose addr passes @accept, in order. Addresses are compared
+ * lower-cased, as the spec canonicalises them (GMime's own selection compares them as written,
+ * so it is not used). Bounded by the header count limit GMime's input was parsed with. */
+static GPtrArray *
+valid_headers(GMimeHeaderList *headers, const char *field,
+              gboolean (*accept)(const char *addr, gpointer data), gpointer data)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)sm_autocrypt_header_free);
+  int n = g_mime_header_list_get_count(headers);
+  for (int i = 0; i < n; i++)
+    {
+      GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+      if (g_ascii_strcasecmp(g_mime_header_get_name(h), field) != 0)
+        continue;
+      SmAutocryptHeader *parsed = sm_autocrypt_header_parse(g_mime_header_get_raw_value(h), NULL);
+      if (parsed != NULL && accept(parsed->addr, data))
+        g_ptr_array_add(out, parsed);
+      else
+        sm_autocrypt_header_free(parsed);
+    }
+  return out;
+}
+
+static gboolean
+is_sender(const char *addr, gpointer from)
+{
+  return g_strcmp0(addr, from) == 0;
+}
+
 gboolean
 sm_autocrypt_process_message(SmAutocryptStore *store, GMimeMessage *message, GError **error)
 {
   g_return_val_if_fail(store != NULL && GMIME_IS_MESSAGE(message), FALSE);
-  if (is_report(message))
-    return TRUE;
+  g_autofree char *from = single_from(message);
+  if (from == NULL || is_report(message))
+    return TRUE; /* section 2.3: such messages are ignored */
+  GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(message));
+  g_autoptr(GPtrArray) found = valid_headers(headers, "Autocrypt", is_sender, from);
+  /* More than one valid header for the sender counts as none. */
+  const SmAutocryptHeader *header = found->len == 1 ? g_ptr_array_index(found, 0) : NULL;
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(now);
-  /* GMime applies section 2.3's selection: exactly one From mailbox (else NULL: ignore the
-   * message), exactly one Autocrypt header for that address (else an incomplete header), and
-   * the effective date (Date, or now when Date is in the future or missing). */
-  g_autoptr(GMimeAutocryptHeader) gh = g_mime_message_get_autocrypt_header(message, now_dt);
-  if (gh == NULL || gh->address == NULL)
-    return TRUE;
-  const char *from = internet_address_mailbox_get_addr(gh->address);
-  if (from == NULL || strchr(from, '@') == NULL)
-    return TRUE;
-  g_autoptr(SmAutocryptHeader) h = NULL;
-  if (g_mime_autocrypt_header_is_complete(gh))
-    h = header_from_gmime(gh, NULL); /* an unusable header counts as none */
-  gint64 date = gh->effective_date != NULL ? g_date_time_to_unix(gh->effective_date) : now;
-  return sm_autocrypt_update(store, from, date, h, now, error);
+  return sm_autocrypt_update(store, from, message_date(message, now), header, now, error);
+}
+
+static gboolean
+is_recipient(const char *addr, gpointer message)
+{
+  GMimeAddressType types[] = { GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC };
+  for (gsize t = 0; t < G_N_ELEMENTS(types); t++)
+    {
+      InternetAddressList *list = g_mime_message_get_addresses(message, types[t]);
+      int n = list != NULL ? internet_address_list_length(list) : 0;
+      for (int i = 0; i < n; i++)
+        {
+          InternetAddress *ia = internet_address_list_get_address(list, i);
+          const char *a = INTERNET_ADDRESS_IS_MAILBOX(ia)
+                              ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))
+                              : NULL;
+          if (a != NULL && g_ascii_strcasecmp(a, addr) == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 gboolean
@@ -395,23 +460,16 @@ sm_autocrypt_process_gossip(SmAutocryptStore *store, GMimeMessage *message, GMim
   if (is_report(message))
     return TRUE;
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  g_autoptr(GDateTime) now_dt = g_date_time_new_from_unix_utc(now);
-  /* GMime keeps only gossip about To and Cc recipients of @message (section 2.4). */
-  g_autoptr(GMimeAutocryptHeaderList) list
-      = g_mime_message_get_autocrypt_gossip_headers_from_inner_part(message, now_dt, decrypted);
-  guint n = list != NULL ? g_mime_autocrypt_header_list_get_count(list) : 0;
+  gint64 date = message_date(message, now);
+  GMimeHeaderList *headers = g_mime_object_get_header_list(decrypted);
+  /* Section 2.4: only gossip about a To or Cc recipient of this message counts. */
+  g_autoptr(GPtrArray) gossip = valid_headers(headers, "Autocrypt-Gossip", is_recipient, message);
   guint max = sm_limits_get(sm_limits_default(), SM_LIMIT_AUTOCRYPT_GOSSIP_RECIPIENTS);
-  for (guint i = 0; i < n && i < max; i++)
+  for (guint i = 0; i < gossip->len && i < max; i++)
     {
-      GMimeAutocryptHeader *gh = g_mime_autocrypt_header_list_get_header_at(list, i);
-      if (!g_mime_autocrypt_header_is_complete(gh))
-        continue; /* a recipient nobody gossiped about */
-      g_autoptr(SmAutocryptHeader) gossip = header_from_gmime(gh, NULL);
-      if (gossip == NULL)
-        continue;
-      gossip->prefer = SM_AUTOCRYPT_PREFER_NOPREFERENCE; /* gossip carries no preference */
-      gint64 date = gh->effective_date != NULL ? g_date_time_to_unix(gh->effective_date) : now;
-      if (!sm_autocrypt_update_gossip(store, gossip, date, now, error))
+      SmAutocryptHeader *g = g_ptr_array_index(gossip, i);
+      g->prefer = SM_AUTOCRYPT_PREFER_NOPREFERENCE; /* gossip carries no preference */
+      if (!sm_autocrypt_update_gossip(store, g, date, now, error))
         return FALSE;
     }
   return TRUE;
@@ -450,7 +508,8 @@ sm_autocrypt_key_fingerprint(GBytes *keydata, const char *gnupg_home, GError **e
     return NULL;
   gpgme_error_t err = gpgme_op_keylist_next(ctx, &key);
   gpgme_op_keylist_end(ctx);
-  if (err != 0 || key == NULL || key->fpr == NULL)
+  /* gpg lists even a truncated packet as an "invalid" key with a fingerprint. */
+  if (err != 0 || key == NULL || key->fpr == NULL || key->invalid || key->uids == NULL)
     {
       g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
                           _("the Autocrypt key data holds no OpenPGP key"));

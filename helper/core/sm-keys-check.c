@@ -57,6 +57,13 @@ sm_keys_matching_uid(gpgme_key_t key, const char *want)
   return revoked;
 }
 
+gpgme_user_id_t
+sm_keys_pick_uid(gpgme_key_t key, const char *want, gboolean any_uid)
+{
+  gpgme_user_id_t uid = sm_keys_matching_uid(key, want);
+  return uid == NULL && any_uid ? key->uids : uid;
+}
+
 char *
 sm_keys_format_date(gint64 t)
 {
@@ -192,10 +199,11 @@ check_smime(gpgme_key_t key, gpgme_user_id_t uid, const char *want, gint64 now, 
 }
 
 gboolean
-sm_keys_check(gpgme_key_t key, SmProtocol protocol, const char *want, gint64 now, char **why)
+sm_keys_check(gpgme_key_t key, SmProtocol protocol, const char *want, gboolean any_uid, gint64 now,
+              char **why)
 {
   *why = NULL;
-  gpgme_user_id_t uid = sm_keys_matching_uid(key, want);
+  gpgme_user_id_t uid = sm_keys_pick_uid(key, want, any_uid);
   if (uid == NULL)
     return FALSE; /* GnuPG's substring search found a key for another address */
   if (protocol == SM_PROTO_OPENPGP)

@@ -38,6 +38,7 @@ typedef struct
   gpgme_key_t key;
   gpgme_validity_t validity;
   SmKeySource source;
+  gboolean any_uid; /* an Autocrypt key: the address need not be in a user ID */
 } Candidate;
 
 /* What one look-up learnt. */
@@ -331,17 +332,18 @@ source_of(SmKeyResolver *r, SmProtocol protocol, const char *fpr, const char *au
   return SM_KEY_SOURCE_KEYRING;
 }
 
-/* Lists the keys for @address in @mode and sorts them into usable ones and reasons. Keys already
- * in @f are skipped, so a second pass (after an import or a locate) adds only new ones, which
- * get @new_source when it is not keyring. */
+/* Lists the keys matching @pattern (the address, or a fingerprint with @any_uid) in @mode and sorts
+ * them into usable ones and reasons. Keys already in @f are skipped, so a second pass (after an
+ * import or a locate) adds only new ones, which get @new_source when it is not keyring. */
 static gboolean
-collect(SmKeyResolver *r, const char *address, SmProtocol protocol, gpgme_keylist_mode_t mode,
-        SmKeySource new_source, const char *autocrypt_fpr, Found *f, GError **error)
+collect_pattern(SmKeyResolver *r, const char *pattern, const char *address, gboolean any_uid,
+                SmProtocol protocol, gpgme_keylist_mode_t mode, SmKeySource new_source,
+                const char *autocrypt_fpr, Found *f, GError **error)
 {
   g_auto(gpgme_ctx_t) ctx = new_context(r, protocol, mode, error);
   if (ctx == NULL)
     return FALSE;
-  if (!sm_error_from_gpgme(error, gpgme_op_keylist_start(ctx, address, 0), _("cannot list keys")))
+  if (!sm_error_from_gpgme(error, gpgme_op_keylist_start(ctx, pattern, 0), _("cannot list keys")))
     return FALSE;
   guint64 max = sm_limits_get(sm_limits_default(), SM_LIMIT_KEY_CANDIDATES);
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
@@ -352,7 +354,7 @@ collect(SmKeyResolver *r, const char *address, SmProtocol protocol, gpgme_keylis
       char *why = NULL;
       if (key->subkeys == NULL || key->subkeys->fpr == NULL || found_has(f, key->subkeys->fpr))
         continue;
-      if (!sm_keys_check(key, protocol, address, now, &why))
+      if (!sm_keys_check(key, protocol, address, any_uid, now, &why))
         {
           if (why != NULL)
             add_reason(f->why, why);
@@ -360,14 +362,23 @@ collect(SmKeyResolver *r, const char *address, SmProtocol protocol, gpgme_keylis
         }
       Candidate *c = g_new0(Candidate, 1);
       c->key = g_steal_pointer(&owned);
-      c->validity = sm_keys_matching_uid(c->key, address)->validity;
+      c->validity = sm_keys_pick_uid(c->key, address, any_uid)->validity;
       c->source = source_of(r, protocol, c->key->subkeys->fpr, autocrypt_fpr);
       if (c->source == SM_KEY_SOURCE_KEYRING)
         c->source = new_source;
+      c->any_uid = any_uid;
       g_ptr_array_add(f->usable, c);
     }
   gpgme_op_keylist_end(ctx);
   return TRUE;
+}
+
+static gboolean
+collect(SmKeyResolver *r, const char *address, SmProtocol protocol, gpgme_keylist_mode_t mode,
+        SmKeySource new_source, const char *autocrypt_fpr, Found *f, GError **error)
+{
+  return collect_pattern(r, address, address, FALSE, protocol, mode, new_source, autocrypt_fpr, f,
+                         error);
 }
 
 /* Higher validity first, then the newest key. */
@@ -401,7 +412,7 @@ choice_note(const Found *f, const char *address)
 static SmKey *
 make_key(const Candidate *c, SmProtocol protocol, const char *address, char *note)
 {
-  gpgme_user_id_t uid = sm_keys_matching_uid(c->key, address);
+  gpgme_user_id_t uid = sm_keys_pick_uid(c->key, address, c->any_uid);
   SmKey *key = g_new0(SmKey, 1);
   key->protocol = protocol;
   key->fingerprint = g_strdup(c->key->subkeys->fpr);
@@ -450,8 +461,9 @@ try_autocrypt(SmKeyResolver *r, const char *address, SmAutocryptPeer *peer, Foun
                                          address, local->message));
       return TRUE;
     }
-  return collect(r, address, SM_PROTO_OPENPGP, GPGME_KEYLIST_MODE_LOCAL, SM_KEY_SOURCE_AUTOCRYPT,
-                 fpr, f, error);
+  /* By fingerprint: the header, not a user ID, binds an Autocrypt key to the address. */
+  return collect_pattern(r, fpr, address, TRUE, SM_PROTO_OPENPGP, GPGME_KEYLIST_MODE_LOCAL,
+                         SM_KEY_SOURCE_AUTOCRYPT, fpr, f, error);
 }
 
 static char *

@@ -198,6 +198,17 @@ test_autocrypt_source(void)
   g_autoptr(SmKeyResolver) again = resolver_with(db, NULL);
   g_autoptr(SmKey) ac2 = check(again, "ac@example.org", SM_PROTO_OPENPGP, "AC", 0, NULL);
   g_assert_cmpint(ac2->source, ==, SM_KEY_SOURCE_AUTOCRYPT);
+  /* An Autocrypt key need not carry the address in a user ID: the header binds it. */
+  g_autoptr(SmAutocryptHeader) alias = NULL;
+  {
+    g_autofree char *v = sm_autocrypt_header_format("alias@example.net", 0, keydata);
+    alias = sm_autocrypt_header_parse(v, &error);
+    g_assert_no_error(error);
+  }
+  g_assert_true(sm_autocrypt_update(store, "alias@example.net", now - 30, alias, now, &error));
+  g_autoptr(SmKey) al = check(again, "alias@example.net", SM_PROTO_OPENPGP, "AC", 0, NULL);
+  g_assert_cmpint(al->source, ==, SM_KEY_SOURCE_AUTOCRYPT);
+  g_assert_cmpstr(al->address, ==, "alias@example.net");
   g_autoptr(SmKeyResolver) no_state = resolver_with(NULL, NULL);
   g_autoptr(SmKey) ac3 = check(no_state, "ac@example.org", SM_PROTO_OPENPGP, "AC", 0, NULL);
   g_assert_cmpint(ac3->source, ==, SM_KEY_SOURCE_KEYRING);
