@@ -193,12 +193,6 @@ sm_key_resolver_new(const SmKeyResolverOptions *options, GError **error)
   r->options.allow_network = options->allow_network;
   if (!load_bundle_state(r, error))
     return NULL;
-  if (r->state_db != NULL)
-    {
-      r->autocrypt = sm_autocrypt_store_open(r->state_db, error);
-      if (r->autocrypt == NULL)
-        return NULL;
-    }
   return g_steal_pointer(&r);
 }
 
@@ -435,9 +429,16 @@ static SmAutocryptPeer *
 autocrypt_peer(SmKeyResolver *r, const char *address, char **fpr)
 {
   *fpr = NULL;
-  if (r->autocrypt == NULL)
-    return NULL;
   g_autoptr(GError) local = NULL;
+  /* Opened on first use, and only when it exists: looking keys up must not create files. */
+  if (r->autocrypt == NULL && r->state_db != NULL && g_file_test(r->state_db, G_FILE_TEST_EXISTS))
+    r->autocrypt = sm_autocrypt_store_open(r->state_db, &local);
+  if (r->autocrypt == NULL)
+    {
+      if (local != NULL)
+        g_debug("Autocrypt state %s cannot be opened: %s", r->state_db, local->message);
+      return NULL;
+    }
   g_autoptr(SmAutocryptPeer) peer = sm_autocrypt_lookup(r->autocrypt, address, &local);
   if (peer == NULL || sm_autocrypt_peer_key(peer, NULL) == NULL)
     {

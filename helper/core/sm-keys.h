@@ -28,6 +28,7 @@ typedef struct {
   char *note;           /* for people: why this one among several, or where it came from; NULL */
 } SmKey;
 
+/* A resolver holds an SQLite connection: use one per thread. */
 typedef struct _SmKeyResolver SmKeyResolver;
 
 typedef struct {

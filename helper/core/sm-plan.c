@@ -264,6 +264,17 @@ send_reason(const SmPlan *plan)
     g_string_append_printf(
         s, g_dngettext(NULL, "; %u separate Bcc copy", "; %u separate Bcc copies", bcc), bcc);
   g_string_append(s, ".");
+  if (plan->scan != NULL && sm_scan_report_triggers(plan->scan))
+    {
+      g_autofree char *found = sm_scan_report_describe(plan->scan);
+      if (counts[SM_DECISION_PLAIN] > 0)
+        g_string_append_printf(s,
+                               _(" Warning: %s found, and %u recipient(s) get it without "
+                                 "encryption (policy: warn)."),
+                               found, counts[SM_DECISION_PLAIN]);
+      else
+        g_string_append_printf(s, _(" %s found: protected for every recipient."), found);
+    }
   return g_string_free(s, FALSE);
 }
 

@@ -128,12 +128,30 @@ sm_policy_new(GKeyFile *kf, GKeyFile *org_policy, GError **error)
   return g_steal_pointer(&policy);
 }
 
+/* Where `sealmail bundle import` put the org policy: [bundle] org-policy of installed.ini in the
+ * bundle state directory ([keys] bundle-state, default $XDG_DATA_HOME/sealmail/bundle). */
+static char *
+installed_org_policy(GKeyFile *kf)
+{
+  g_autofree char *state
+      = kf != NULL ? g_key_file_get_string(kf, "keys", "bundle-state", NULL) : NULL;
+  if (state == NULL)
+    state = g_build_filename(g_get_user_data_dir(), "sealmail", "bundle", NULL);
+  g_autofree char *ini = g_build_filename(state, "installed.ini", NULL);
+  g_autoptr(GKeyFile) installed = g_key_file_new();
+  if (!g_key_file_load_from_file(installed, ini, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  return g_key_file_get_string(installed, "bundle", "org-policy", NULL);
+}
+
 SmPolicy *
 sm_policy_new_from_config(GKeyFile *kf, GError **error)
 {
   g_autofree char *path
       = kf != NULL ? g_key_file_get_string(kf, "policy", "org-policy", NULL) : NULL;
   gboolean explicit = path != NULL;
+  if (path == NULL)
+    path = installed_org_policy(kf);
   if (path == NULL)
     path = g_build_filename(g_get_user_config_dir(), "sealmail", "org-policy.conf", NULL);
   g_autoptr(GKeyFile) org = NULL;
@@ -252,6 +270,28 @@ action_from_string(const char *value)
   return SM_ACTION_BLOCK;
 }
 
+/* The action of an organisation pattern (type "CUSTOM:NAME"): its [pattern:NAME] group, the
+ * scan module's, may say `action = ...`; the org policy wins. */
+static gboolean
+lookup_pattern_action(SmPolicy *policy, const char *type, Setting *out)
+{
+  if (!g_str_has_prefix(type, "CUSTOM:"))
+    return FALSE;
+  g_autofree char *group = g_strconcat("pattern:", type + strlen("CUSTOM:"), NULL);
+  GKeyFile *files[] = { policy->org, policy->user };
+  for (guint f = 0; f < G_N_ELEMENTS(files); f++)
+    {
+      g_autofree char *v
+          = files[f] != NULL ? g_key_file_get_string(files[f], group, "action", NULL) : NULL;
+      if (v != NULL && (out->value = canonical(action_values, g_strstrip(v))) != NULL)
+        {
+          out->org = files[f] == policy->org;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* The strictest action over the finding types of @report, and the origin of that setting. */
 static SmSensitiveAction
 sensitive_action(SmPolicy *policy, const char *domain, const SmScanReport *report, char **origin)
@@ -263,7 +303,8 @@ sensitive_action(SmPolicy *policy, const char *domain, const SmScanReport *repor
     {
       g_auto(Setting) s = { 0 };
       g_autofree char *key = g_strconcat("action-", types[i], NULL);
-      if (!lookup(policy, domain, key, action_values, &s))
+      if (!lookup(policy, domain, key, action_values, &s)
+          && !lookup_pattern_action(policy, types[i], &s))
         lookup_or_default(policy, domain, "sensitive-action", action_values, "block", &s);
       SmSensitiveAction a = action_from_string(s.value);
       if (*origin == NULL || a > worst)

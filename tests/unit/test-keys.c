@@ -145,6 +145,7 @@ test_smime(void)
   /* Erin has both. */
   g_autoptr(SmKey) erin = check(r, "erin@example.org", SM_PROTO_SMIME, "ERIN_SMIME", 0, NULL);
   g_autoptr(SmKey) erin_pgp = check(r, "erin@example.org", SM_PROTO_OPENPGP, "ERIN_PGP", 0, NULL);
+  g_assert_cmpint(erin_pgp->protocol, ==, SM_PROTO_OPENPGP);
 }
 
 static void

@@ -114,6 +114,7 @@ test_config_errors(void)
   g_autoptr(GError) error = NULL;
   g_autoptr(SmPolicy) p = sm_policy_new(ok, NULL, &error);
   g_assert_no_error(error);
+  g_assert_nonnull(p);
 }
 
 static void
