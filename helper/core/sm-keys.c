@@ -450,6 +450,23 @@ autocrypt_peer(SmKeyResolver *r, const char *address, char **fpr)
   return g_steal_pointer(&peer);
 }
 
+/* Says when the key was seen, and that gossip is only a third party's word for it. */
+static char *
+add_autocrypt_note(char *note, const SmAutocryptPeer *peer)
+{
+  gboolean gossip = FALSE;
+  sm_autocrypt_peer_key(peer, &gossip);
+  g_autofree char *when
+      = sm_keys_format_date(gossip ? peer->gossip_timestamp : peer->autocrypt_timestamp);
+  g_autofree char *ac
+      = gossip ? g_strdup_printf(_("learnt from Autocrypt gossip on %s (another sender's word "
+                                   "for it)"),
+                                 when)
+               : g_strdup_printf(_("learnt from an Autocrypt header on %s"), when);
+  g_autofree char *old = note;
+  return old != NULL ? g_strdup_printf("%s; %s", old, ac) : g_strdup(ac);
+}
+
 static gboolean
 try_autocrypt(SmKeyResolver *r, const char *address, SmAutocryptPeer *peer, Found *f,
               GError **error)
@@ -539,7 +556,11 @@ sm_key_resolver_lookup(SmKeyResolver *resolver, const char *address, SmProtocol 
       return NULL;
     }
   g_ptr_array_sort(f.usable, compare_candidates);
-  return make_key(g_ptr_array_index(f.usable, 0), protocol, address, choice_note(&f, address));
+  Candidate *best = g_ptr_array_index(f.usable, 0);
+  char *note = choice_note(&f, address);
+  if (best->source == SM_KEY_SOURCE_AUTOCRYPT && peer != NULL)
+    note = add_autocrypt_note(note, peer);
+  return make_key(best, protocol, address, note);
 }
 
 SmKey *

@@ -195,6 +195,7 @@ test_autocrypt_source(void)
   g_autoptr(SmKeyResolver) r = resolver_with(db, NULL);
   g_autoptr(SmKey) ac = check(r, "ac@example.org", SM_PROTO_OPENPGP, "AC", 0, NULL);
   g_assert_cmpint(ac->source, ==, SM_KEY_SOURCE_AUTOCRYPT);
+  g_assert_nonnull(strstr(ac->note, "learnt from an Autocrypt header on"));
   /* Imported into the keyring, and still labelled as coming from Autocrypt. */
   g_autoptr(SmKeyResolver) again = resolver_with(db, NULL);
   g_autoptr(SmKey) ac2 = check(again, "ac@example.org", SM_PROTO_OPENPGP, "AC", 0, NULL);
