@@ -415,6 +415,13 @@ sm_plan_describe(const SmPlan *plan)
     }
   if (plan->scan == NULL)
     g_string_append(s, _("Sensitive content: not scanned.\n"));
+  else if (!sm_scan_report_triggers(plan->scan))
+    g_string_append(s, _("Sensitive content: none found at or above the threshold.\n"));
+  else
+    {
+      g_autofree char *line = sm_scan_report_summary_line(plan->scan);
+      g_string_append_printf(s, _("Sensitive content: %s.\n"), line);
+    }
   for (guint i = 0; i < plan->groups->len; i++)
     {
       const SmPlanGroup *g = g_ptr_array_index(plan->groups, i);

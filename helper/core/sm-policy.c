@@ -370,7 +370,7 @@ decide_unencrypted(SmPolicy *policy, const SmScanReport *report, SmRecipientPlan
     {
       case SM_ACTION_BLOCK:
         rcpt->decision = SM_DECISION_BLOCKED;
-        rcpt->reason = g_strdup_printf(_("blocked: %s found and %s (block %s)"), found,
+        rcpt->reason = g_strdup_printf(_("%s found and %s: not sent (block %s)"), found,
                                        rcpt->key_problem, origin);
         break;
       case SM_ACTION_REQUIRE_TLS:
@@ -382,8 +382,8 @@ decide_unencrypted(SmPolicy *policy, const SmScanReport *report, SmRecipientPlan
       case SM_ACTION_WARN:
       default:
         rcpt->decision = SM_DECISION_PLAIN;
-        rcpt->reason = g_strdup_printf(_("sent without encryption although %s found, because %s "
-                                         "(warn %s)"),
+        rcpt->reason = g_strdup_printf(_("%s found and %s: sent without end-to-end "
+                                         "encryption (warn %s)"),
                                        found, rcpt->key_problem, origin);
         break;
     }

@@ -148,27 +148,35 @@ From: Alice <alice@example.org>
 To: bob@example.org, carol@example.org
 Subject: forms
 
-My SSN is 219-09-9999 and the card is 4111 1111 1111 1111, exp 12/30.
+My SSN is 536-22-1234 and the card is 4111 1111 1111 1111, exp 12/30.
+(219-09-9999, the SSA's voided advertising number, does not count.)
 EOF
 run plan "$tmp/ssn.eml"
-if grep -q "not built yet\|cannot scan" "$tmp/stderr"; then
-  echo "  skipped: the scan module is not built yet"
-else
-  printf '%s\n' "$out" | sed 's/^/  | /'
-  check "SSN + card, carol has no key: blocked (exit 1)" [ "$rc" -eq 1 ]
-  check "the block says what to do" has "Remove the data or get carol's key."
-  check "no value is printed" sh -c "! printf '%s' \"\$1\" | grep -q '219-09-9999\|4111 1111'" _ "$out"
-  printf '[policy]\nsensitive-action = require-tls\n' >"$tmp/org-policy.conf"
-  run plan --json "$tmp/ssn.eml"
-  check "require-tls by org policy: carol require-tls" \
-    [ "$(json "[r['decision'] for r in d['recipients'] if r['address']=='carol@example.org'][0]")" = "require-tls" ]
-  check "bob still encrypted" \
-    [ "$(json "[r['decision'] for r in d['recipients'] if r['address']=='bob@example.org'][0]")" = "encrypt-openpgp" ]
-  printf '[policy]\nsensitive-action = warn\n' >"$tmp/org-policy.conf"
-  run plan --json "$tmp/ssn.eml"
-  check "warn: carol plain, action send" \
-    [ "$(json "[r['decision'] for r in d['recipients'] if r['address']=='carol@example.org'][0] + ' ' + d['action']")" = "plain send" ]
-fi
+printf '%s\n' "$out" | sed 's/^/  | /'
+check "SSN + card, carol has no key: blocked (exit 1)" [ "$rc" -eq 1 ]
+check "the block names types and counts" \
+  has "Not sent: 1 social security number and 1 card number found; no key or certificate for carol@example.org."
+check "the block says what to do" has "Remove the data or get carol's key."
+check "no value is printed" sh -c "! printf '%s' \"\$1\" | grep -q '536-22-1234\|4111 1111\|1111 1111'" _ "$out"
+printf '[policy]\nsensitive-action = require-tls\n' >"$tmp/org-policy.conf"
+run plan --json "$tmp/ssn.eml"
+check "require-tls by org policy: carol require-tls" \
+  [ "$(json "[r['decision'] for r in d['recipients'] if r['address']=='carol@example.org'][0]")" = "require-tls" ]
+check "bob still encrypted" \
+  [ "$(json "[r['decision'] for r in d['recipients'] if r['address']=='bob@example.org'][0]")" = "encrypt-openpgp" ]
+printf '[policy]\nsensitive-action = warn\n' >"$tmp/org-policy.conf"
+run plan --json "$tmp/ssn.eml"
+check "warn: carol plain, action send" \
+  [ "$(json "[r['decision'] for r in d['recipients'] if r['address']=='carol@example.org'][0] + ' ' + d['action']")" = "plain send" ]
+check "warn: the verdict warns" sh -c "printf '%s' \"\$1\" | grep -q 'Warning: .* without encryption'" _ "$(json "d['reason']")"
+check "JSON sensitive summary counts the SSN" [ "$(json "d['sensitive'].get('US_SSN')")" = "1" ]
+printf '[policy]\nsensitive-action = warn\naction-US_SSN = block\n' >"$tmp/org-policy.conf"
+run plan --json "$tmp/ssn.eml"
+check "per-type action: SSN blocks even when the rest warns" [ "$(json "d['action']")" = "block" ]
+reason=$(json "[r['reason'] for r in d['recipients'] if r['address']=='carol@example.org'][0]")
+check "per-type action: the reason names org policy" \
+  sh -c "printf '%s' \"\$1\" | grep -q 'block by org policy'" _ "$reason"
+: >"$tmp/org-policy.conf"
 
 if [ "$fails" -ne 0 ]; then
   echo "test-keys-plan: $fails check(s) failed"

@@ -41,6 +41,29 @@ resolver(void)
   return r;
 }
 
+/* With @scan, the message is scanned with the default scan policy. */
+static SmPlan *
+plan_scanned(const char *user_conf, const char *org_conf, const char *headers, const char *body,
+             gboolean scan)
+{
+  g_autoptr(GKeyFile) user = keyfile(user_conf);
+  g_autoptr(GKeyFile) org = org_conf != NULL ? keyfile(org_conf) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SmPolicy) policy = sm_policy_new(user, org, &error);
+  g_assert_no_error(error);
+  g_autoptr(SmScanPolicy) scan_policy = scan ? sm_scan_policy_new(NULL, &error) : NULL;
+  g_assert_no_error(error);
+  g_autoptr(SmKeyResolver) r = resolver();
+  g_autofree char *text
+      = g_strdup_printf("From: alice@example.org\n%sSubject: s\n\n%s\n", headers, body);
+  g_autoptr(GBytes) b = g_bytes_new(text, strlen(text));
+  g_autoptr(GMimeMessage) m = sm_message_parse_bytes(b, NULL, &error);
+  g_assert_no_error(error);
+  SmPlan *plan = sm_policy_plan(policy, r, m, NULL, scan_policy, NULL, &error);
+  g_assert_no_error(error);
+  return plan;
+}
+
 static SmPlan *
 plan_for(const char *user_conf, const char *org_conf, const char *headers,
          const char *const *envelope)
@@ -277,6 +300,97 @@ test_json_contract(void)
   g_assert_cmpstr(json_array_get_string_element(members, 0), ==, "dave@example.org");
 }
 
+/* A structurally valid SSN (SSA rules: no area 000/666/9xx, group 00 or serial 0000, and not
+ * one of the numbers the SSA voided after advertising, such as 219-09-9999) and a Luhn-valid card.
+ */
+static const char sensitive_body[]
+    = "My SSN is 536-22-1234 and my card is 4111 1111 1111 1111, expiry 12/30.";
+
+static void
+test_sensitive_block(void)
+{
+  g_autoptr(SmPlan) plan
+      = plan_scanned("", NULL, "To: bob@example.org, carol@example.org\n", sensitive_body, TRUE);
+  g_assert_nonnull(plan->scan);
+  g_assert_true(plan->blocked);
+  g_assert_cmpuint(plan->groups->len, ==, 0); /* nothing goes out */
+  g_assert_cmpint(rcpt(plan, "bob@example.org")->decision, ==, SM_DECISION_ENCRYPT_OPENPGP);
+  g_assert_cmpint(rcpt(plan, "carol@example.org")->decision, ==, SM_DECISION_BLOCKED);
+  g_assert_cmpstr(plan->reason, ==,
+                  "Not sent: 1 social security number and 1 card number found; no key or "
+                  "certificate for carol@example.org. Remove the data or get carol's key.");
+  g_autoptr(JsonNode) node = sm_plan_to_json(plan);
+  g_autofree char *json = sm_json_to_string(node, FALSE);
+  assert_contains(json, "\"action\":\"block\"");
+  assert_contains(json, "\"US_SSN\":1");
+  /* Never the values, anywhere. */
+  g_autofree char *text = sm_plan_describe(plan);
+  for (const char *v = "536-22-1234\0"
+                       "4111 1111\0"
+                       "1111 1111\0";
+       *v; v += strlen(v) + 1)
+    {
+      g_assert_null(strstr(json, v));
+      g_assert_null(strstr(text, v));
+      g_assert_null(strstr(plan->reason, v));
+    }
+
+  /* Two people without keys: both named, and what to do for both. */
+  g_autoptr(SmPlan) two = plan_scanned("", NULL, "To: carol@example.org, expired@example.org\n",
+                                       sensitive_body, TRUE);
+  assert_contains(two->reason, "no key or certificate for carol@example.org; key for "
+                               "expired@example.org expired on 2026-03-01");
+  assert_contains(two->reason, "get the keys of carol and expired.");
+}
+
+static void
+test_sensitive_actions(void)
+{
+  const char *to = "To: bob@example.org, carol@example.org\n";
+  g_autoptr(SmPlan) tls = plan_scanned("[domain:example.org]\nsensitive-action = require-tls\n",
+                                       NULL, to, sensitive_body, TRUE);
+  g_assert_false(tls->blocked);
+  const SmRecipientPlan *carol = rcpt(tls, "carol@example.org");
+  g_assert_cmpint(carol->decision, ==, SM_DECISION_REQUIRE_TLS);
+  assert_contains(carol->reason, "require-tls for example.org by your configuration");
+  g_assert_cmpuint(tls->groups->len, ==, 2);
+  g_autofree char *g2 = group_members(tls, 1);
+  g_assert_cmpstr(g2, ==, "carol@example.org");
+
+  g_autoptr(SmPlan) warn
+      = plan_scanned("[policy]\nsensitive-action = warn\n", NULL, to, sensitive_body, TRUE);
+  g_assert_false(warn->blocked);
+  g_assert_cmpint(rcpt(warn, "carol@example.org")->decision, ==, SM_DECISION_PLAIN);
+  assert_contains(rcpt(warn, "carol@example.org")->reason, "warn by your configuration");
+  assert_contains(warn->reason, "Warning: 1 social security number and 1 card number found");
+
+  /* The org policy's per-type action beats the user's general one, and the strictest type wins. */
+  g_autoptr(SmPlan) org = plan_scanned("[policy]\nsensitive-action = warn\n",
+                                       "[policy]\naction-US_SSN = block\n"
+                                       "action-CREDIT_CARD = require-tls\n",
+                                       to, sensitive_body, TRUE);
+  g_assert_true(org->blocked);
+  assert_contains(rcpt(org, "carol@example.org")->reason, "block by org policy");
+  g_autoptr(SmPlan) card
+      = plan_scanned("[policy]\nsensitive-action = warn\n",
+                     "[policy]\naction-CREDIT_CARD = require-tls\n", to, sensitive_body, TRUE);
+  g_assert_cmpint(rcpt(card, "carol@example.org")->decision, ==, SM_DECISION_REQUIRE_TLS);
+
+  /* Everyone has a key: sent, and the verdict says the data is protected. */
+  g_autoptr(SmPlan) all
+      = plan_scanned("", NULL, "To: bob@example.org, dave@example.org\n", sensitive_body, TRUE);
+  g_assert_false(all->blocked);
+  assert_contains(all->reason, "protected for every recipient");
+
+  /* Nothing sensitive: plain stays plain, and the scan is reported as done. */
+  g_autoptr(SmPlan) clean = plan_scanned("", NULL, to, "Lunch on Friday?", TRUE);
+  g_assert_nonnull(clean->scan);
+  g_assert_false(clean->blocked);
+  g_assert_cmpint(rcpt(clean, "carol@example.org")->decision, ==, SM_DECISION_PLAIN);
+  g_autofree char *text = sm_plan_describe(clean);
+  assert_contains(text, "Sensitive content: none found");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,6 +403,8 @@ main(int argc, char **argv)
   g_test_add_func("/policy/envelope", test_envelope);
   g_test_add_func("/policy/limits-and-garbage", test_limits_and_garbage);
   g_test_add_func("/policy/json-contract", test_json_contract);
+  g_test_add_func("/policy/sensitive-block", test_sensitive_block);
+  g_test_add_func("/policy/sensitive-actions", test_sensitive_actions);
   int rc = g_test_run();
   keys_fixture_teardown(&fx);
   return rc;
