@@ -13,6 +13,7 @@
 #include "sm-keys.h"
 #include "sm-autocleanups.h"
 #include "sm-autocrypt.h"
+#include "sm-bundle.h"
 #include "sm-error.h"
 #include "sm-json.h"
 #include "sm-keys-private.h"
@@ -222,7 +223,7 @@ sm_key_resolver_new_from_config(GKeyFile *kf, GError **error)
   if (state_db == NULL)
     state_db = g_build_filename(data, "state.db", NULL);
   if (bundle == NULL)
-    bundle = g_build_filename(data, "bundle", NULL);
+    bundle = sm_bundle_config_state_dir(kf); /* [bundle] state-dir, as `sealmail bundle` uses */
   opts.gnupg_home = home;
   opts.state_db = state_db;
   opts.bundle_state = bundle;

@@ -61,7 +61,8 @@ SmKey *sm_key_resolver_lookup(SmKeyResolver *resolver, const char *address, SmPr
 const SmKeyResolverOptions *sm_key_resolver_get_options(SmKeyResolver *resolver);
 /* A resolver configured by the [keys] group of @kf (may be NULL): network (default false),
  * gnupg-home (default: GnuPG's own), state-db (default $XDG_DATA_HOME/sealmail/state.db) and
- * bundle-state (default $XDG_DATA_HOME/sealmail/bundle). docs/policy.md documents them. */
+ * bundle-state (default: [bundle] state-dir, else $XDG_DATA_HOME/sealmail/bundle).
+ * docs/policy.md documents them. */
 SmKeyResolver *sm_key_resolver_new_from_config(GKeyFile *kf, GError **error);
 /* @address with its domain lower-cased and the local part kept (RFC 5321 2.4), or NULL when it
  * is not a plausible addr-spec (no '@', control characters, longer than address-bytes). */

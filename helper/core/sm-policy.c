@@ -7,6 +7,7 @@
  * domain group also covers its subdomains. Every preference remembers where it came from, so the
  * reason can say "S/MIME preferred for example.org by org policy". */
 #include "sm-policy-private.h"
+#include "sm-bundle.h"
 #include "sm-error.h"
 
 #include <glib/gi18n.h>
@@ -128,32 +129,15 @@ sm_policy_new(GKeyFile *kf, GKeyFile *org_policy, GError **error)
   return g_steal_pointer(&policy);
 }
 
-/* Where `sealmail bundle import` put the org policy: [bundle] org-policy of installed.ini in the
- * bundle state directory ([keys] bundle-state, default $XDG_DATA_HOME/sealmail/bundle). */
-static char *
-installed_org_policy(GKeyFile *kf)
-{
-  g_autofree char *state
-      = kf != NULL ? g_key_file_get_string(kf, "keys", "bundle-state", NULL) : NULL;
-  if (state == NULL)
-    state = g_build_filename(g_get_user_data_dir(), "sealmail", "bundle", NULL);
-  g_autofree char *ini = g_build_filename(state, "installed.ini", NULL);
-  g_autoptr(GKeyFile) installed = g_key_file_new();
-  if (!g_key_file_load_from_file(installed, ini, G_KEY_FILE_NONE, NULL))
-    return NULL;
-  return g_key_file_get_string(installed, "bundle", "org-policy", NULL);
-}
-
 SmPolicy *
 sm_policy_new_from_config(GKeyFile *kf, GError **error)
 {
   g_autofree char *path
       = kf != NULL ? g_key_file_get_string(kf, "policy", "org-policy", NULL) : NULL;
   gboolean explicit = path != NULL;
+  /* Otherwise where `sealmail bundle import` installs it ([bundle] org-policy, or the default). */
   if (path == NULL)
-    path = installed_org_policy(kf);
-  if (path == NULL)
-    path = g_build_filename(g_get_user_config_dir(), "sealmail", "org-policy.conf", NULL);
+    path = sm_bundle_config_org_policy_path(kf);
   g_autoptr(GKeyFile) org = NULL;
   if (explicit || g_file_test(path, G_FILE_TEST_EXISTS))
     {

@@ -60,10 +60,9 @@ SmPlan *sm_policy_plan(SmPolicy *policy, SmKeyResolver *resolver, GMimeMessage *
 void sm_plan_free(SmPlan *plan);
 const char *sm_decision_to_string(SmDecision decision); /* "encrypt-openpgp", ... */
 const char *sm_recipient_kind_to_string(SmRecipientKind kind); /* "to", "cc", "bcc" */
-/* Reads the org policy file named by [policy] org-policy in @kf, else the one recorded by
- * `sealmail bundle import` (installed.ini, [bundle] org-policy), else
- * $XDG_CONFIG_HOME/sealmail/org-policy.conf, and makes the policy. A missing org policy file is
- * not an error unless [policy] org-policy names it. */
+/* Reads the org policy file named by [policy] org-policy in @kf, else the one `sealmail bundle
+ * import` installs ([bundle] org-policy, default $XDG_CONFIG_HOME/sealmail/org-policy.conf), and
+ * makes the policy. A missing org policy file is not an error unless [policy] org-policy names it. */
 SmPolicy *sm_policy_new_from_config(GKeyFile *kf, GError **error);
 /* The plan for people: one line per recipient and group, and the verdict (the `sealmail plan`
  * text output). */
