@@ -288,8 +288,12 @@ sm_cli_bundle(SmCli *cli, int argc, char **argv)
         if (strcmp(argv[1], bundle_commands[i].name) == 0)
           return bundle_commands[i].func(cli, argc - 1, argv + 1);
     }
-  fprintf(stderr, _("Usage: sealmail bundle COMMAND [OPTIONS]\n\nCommands:\n"));
+  gboolean help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+  FILE *out = help ? stdout : stderr;
+  fprintf(out, _("Usage: sealmail bundle COMMAND [OPTIONS]\n\nCommands:\n"));
   for (gsize i = 0; i < G_N_ELEMENTS(bundle_commands); i++)
-    fprintf(stderr, "  %-8s %s\n", bundle_commands[i].name, _(bundle_commands[i].summary));
-  return SM_EXIT_ERROR;
+    fprintf(out, "  %-8s %s\n", bundle_commands[i].name, _(bundle_commands[i].summary));
+  fprintf(out, _("\n'sealmail bundle COMMAND --help' describes one command; certs/README.md the "
+                 "bundle format.\n"));
+  return help ? SM_EXIT_OK : SM_EXIT_ERROR;
 }

@@ -470,6 +470,8 @@ SmBundleReport *
 sm_bundle_import(const char *path, const SmBundleImportOptions *o, const SmLimits *limits,
                  GError **error)
 {
+  g_return_val_if_fail(path != NULL && o != NULL, NULL);
+
   g_autofree char *state_dir
       = o->state_dir != NULL ? g_strdup(o->state_dir) : sm_bundle_default_state_dir();
   g_autofree char *policy_path = o->org_policy_path != NULL ? g_strdup(o->org_policy_path)
