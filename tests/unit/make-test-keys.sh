@@ -57,6 +57,11 @@ gen UPPER 'Upper <Upper@example.org>' future-default default 1y
 gen ERIN_PGP 'Erin <erin@example.org>' future-default default 1y
 gen BUNDLED 'Bundled <bundled@example.org>' future-default default 1y
 gen AC 'Autocrypt Peer <ac@example.org>' future-default default 1y
+gen DISABLED 'Dis <disabled@example.org>' future-default default 1y
+# A valid primary key whose only encryption subkey expired on 2026-01-03.
+gen SUBEXP 'Sub <subexp@example.org>' ed25519 sign 2y 20260101T000000
+wgpg --faked-system-time 20260102T000000 --quick-add-key "$(fpr_of "$world" subexp@example.org)" \
+  cv25519 encr 1d
 
 record BOB "$(fpr_of "$world" bob@example.org)"
 record EXPIRED "$(fpr_of "$world" expired@example.org)"
@@ -67,6 +72,7 @@ record CASE "$(fpr_of "$world" case@example.org)"
 record ERIN_PGP "$(fpr_of "$world" erin@example.org)"
 record BUNDLED "$(fpr_of "$world" bundled@example.org)"
 record AC "$(fpr_of "$world" ac@example.org)"
+record DISABLED "$(fpr_of "$world" disabled@example.org)"
 GNUPGHOME=$world gpg --batch --with-colons --list-keys two@example.org 2>/dev/null |
   awk -F: '$1=="pub"{c=$6} $1=="fpr"&&c{print c, $10; c=""}' | sort -n >"$dir/two.lst"
 record TWO_OLD "$(head -1 "$dir/two.lst" | cut -d' ' -f2)"
@@ -84,8 +90,10 @@ wgpg --import "$dir/revoked.rev"
 # What the user has: every public key except the Autocrypt peer's (that one comes by header).
 wgpg --export bob@example.org expired@example.org revoked@example.org signonly@example.org \
   two@example.org newer@example.org second@example.org case@example.org Upper@example.org \
-  erin@example.org bundled@example.org >"$dir/public.pgp"
+  erin@example.org bundled@example.org disabled@example.org subexp@example.org >"$dir/public.pgp"
 ugpg --import "$dir/public.pgp"
+# Disabling is the user's own local flag.
+echo disable | ugpg --command-fd 0 --edit-key "$FPR_DISABLED"
 ugpg --quick-lsign-key "$FPR_TWO_OLD" two@example.org
 wgpg --export ac@example.org >"$dir/ac.key"
 
@@ -93,7 +101,7 @@ wgpg --export ac@example.org >"$dir/ac.key"
 # Keys are made by gpg (unprotected) and turned into certificates by gpgsm through their keygrip.
 printf 'disable-crl-checks\n' >"$world/gpgsm.conf"
 printf 'disable-crl-checks\n' >"$user/gpgsm.conf"
-cert() { # name dn email usage issuer-dn signing-grip out
+cert() { # name dn email usage issuer-dn signing-grip out [not-before not-after]
   wgpg --quick-gen-key "$1 <$3>" rsa2048 default never
   {
     echo "Key-Type: RSA"
@@ -102,6 +110,10 @@ cert() { # name dn email usage issuer-dn signing-grip out
     echo "Serial: random"
     echo "Name-DN: $2"
     echo "Name-Email: $3"
+    if [ -n "${8:-}" ]; then
+      echo "Not-Before: $8"
+      echo "Not-After: $9"
+    fi
     if [ -n "$5" ]; then
       echo "Issuer-DN: $5"
       echo "Signing-Key: $6"
@@ -121,7 +133,8 @@ cert Erin 'CN=Erin,O=Example' erin@example.org 'sign, encrypt' 'CN=sealmail Test
 cert Frank 'CN=Frank,O=Elsewhere' frank@example.org 'sign, encrypt' 'CN=Missing CA,O=Elsewhere' "$(grip_of other-ca@example.net)" "$dir/frank.der"
 cert Grace 'CN=Grace,O=Nowhere' grace@example.org 'sign, encrypt' 'CN=Untrusted CA,O=Nowhere' "$(grip_of untrusted-ca@example.net)" "$dir/grace.der"
 cert Ivan 'CN=Ivan,O=Example' ivan@example.org 'sign' 'CN=sealmail Test CA,O=Example' "$ca_grip" "$dir/ivan.der"
-for f in ca untrusted-ca dave erin frank grace ivan; do
+cert Hank 'CN=Hank,O=Example' hank@example.org 'sign, encrypt' 'CN=sealmail Test CA,O=Example' "$ca_grip" "$dir/hank.der" 2025-01-01 2026-01-01
+for f in ca untrusted-ca dave erin frank grace ivan hank; do
   GNUPGHOME=$user gpgsm --batch --quiet --import "$dir/$f.der" 2>/dev/null
 done
 record CA "$(smime_fpr ca@example.org "$user")"

@@ -89,6 +89,10 @@ test_openpgp_unusable(void)
         "key for signonly@example.org has no encryption subkey");
   check(r, "carol@example.org", SM_PROTO_OPENPGP, NULL, SM_KEY_PROBLEM_NOT_FOUND,
         "no OpenPGP key for carol@example.org");
+  check(r, "disabled@example.org", SM_PROTO_OPENPGP, NULL, SM_KEY_PROBLEM_UNUSABLE,
+        "key for disabled@example.org is disabled in your keyring");
+  check(r, "subexp@example.org", SM_PROTO_OPENPGP, NULL, SM_KEY_PROBLEM_UNUSABLE,
+        "the encryption subkey of the key for subexp@example.org expired on 2026-01-03");
 }
 
 static void
@@ -140,6 +144,8 @@ test_smime(void)
         "certificate for grace@example.org does not chain to a trusted root");
   check(r, "ivan@example.org", SM_PROTO_SMIME, NULL, SM_KEY_PROBLEM_UNUSABLE,
         "certificate for ivan@example.org cannot be used for encryption");
+  check(r, "hank@example.org", SM_PROTO_SMIME, NULL, SM_KEY_PROBLEM_UNUSABLE,
+        "certificate for hank@example.org expired on 2026-01-01");
   check(r, "bob@example.org", SM_PROTO_SMIME, NULL, SM_KEY_PROBLEM_NOT_FOUND,
         "no S/MIME certificate for bob@example.org");
   /* Erin has both. */
