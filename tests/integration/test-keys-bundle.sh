@@ -63,6 +63,9 @@ check "it chains to the CA the bundle trusted" \
   [ "$(json "d['addresses'][0]['smime']['key']['validity']")" = "full" ]
 
 echo "# the bundle's org policy"
+# Alice also has an OpenPGP key: now the org policy's preference decides.
+gpg --batch --quiet --passphrase '' --quick-gen-key 'Alice <alice@example.org>' future-default \
+  default 1y 2>/dev/null
 cat >"$tmp/msg.eml" <<EOF
 From: Carol <carol@example.org>
 To: alice@example.org, bob@example.org, dan@example.net
@@ -73,8 +76,8 @@ EOF
 run plan --json "$tmp/msg.eml"
 check "plan sends" [ "$rc" -eq 0 ]
 reason=$(json "[r['reason'] for r in d['recipients'] if r['address']=='alice@example.org'][0]")
-check "alice: encrypted with S/MIME (her bundle certificate)" \
-  sh -c "printf '%s' \"\$1\" | grep -q 'encrypted with S/MIME'" _ "$reason"
+check "alice has both; S/MIME by the org policy, and the reason says so" \
+  sh -c "printf '%s' \"\$1\" | grep -q 'S/MIME preferred for example.org by org policy'" _ "$reason"
 check "one S/MIME message for alice and bob, one plain for dan" \
   [ "$(json "[(g['decision'], g['recipients']) for g in d['groups']]")" = "[('encrypt-smime', ['alice@example.org', 'bob@example.org']), ('plain', ['dan@example.net'])]" ]
 
