@@ -178,7 +178,9 @@ print_encryption(const SmVerifyResult *v, GString *out)
   else if (v->decrypted)
     g_string_append_printf(out, _("Encryption: encrypted (%s), decrypted\n"), proto);
   else
-    g_string_append_printf(out, _("Encryption: encrypted (%s), NOT decrypted\n"), proto);
+    g_string_append_printf(out, _("Encryption: encrypted (%s), NOT decrypted%s%s\n"), proto,
+                           v->decryption_error != NULL ? ": " : "",
+                           v->decryption_error != NULL ? v->decryption_error : "");
 }
 
 void

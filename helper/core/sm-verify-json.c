@@ -158,6 +158,7 @@ sm_verify_encryption_to_json(const SmVerifyResult *result)
   sm_json_add_string_or_null(b, "protocol", sm_verify_protocol_name(result->encryption_protocol));
   json_builder_set_member_name(b, "decrypted");
   json_builder_add_boolean_value(b, result->encrypted && result->decrypted);
+  sm_json_add_string_or_null(b, "error", result->decryption_error);
   json_builder_end_object(b);
   return json_builder_get_root(b);
 }

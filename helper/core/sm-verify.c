@@ -74,6 +74,7 @@ sm_verify_result_free(SmVerifyResult *result)
   g_ptr_array_unref(result->signatures);
   g_ptr_array_unref(result->findings);
   g_free(result->from_address);
+  g_free(result->decryption_error);
   g_clear_object(&result->displayed);
   g_free(result);
 }
@@ -330,6 +331,8 @@ decrypt_and_analyse(SmVerifyState *st, SmVerifyProtocol protocol, GBytes *cipher
     {
       sm_verify_add_finding(st->result->findings, outcome_finding(outcome));
       st->result->decrypted = FALSE;
+      if (st->result->decryption_error == NULL)
+        st->result->decryption_error = g_steal_pointer(&reason);
       return TRUE;
     }
   g_autoptr(GMimeObject) entity = NULL;

@@ -119,6 +119,7 @@ typedef struct
   /* The body as a mail client displays it: decrypted and unwrapped layers replaced by their
    * content where that is safe (never merged with unencrypted parts). */
   GMimeObject *displayed;
+  char *decryption_error; /* why the first undecrypted layer was not decrypted, or NULL */
 } SmVerifyResult;
 
 typedef struct
