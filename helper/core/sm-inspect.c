@@ -158,9 +158,10 @@ print_signature(const SmVerifySignature *sig, guint index, GString *out)
       g_autofree char *when = dt != NULL ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S UTC") : NULL;
       g_string_append_printf(out, _("    signed at:   %s\n"), when != NULL ? when : "?");
     }
-  g_string_append_printf(out, _("    covers:      %s\n"),
-                         sig->covers_whole_body ? _("the whole message body")
-                                                : _("only part of the message"));
+  if (sig->covers_whole_body)
+    g_string_append_printf(out, _("    covers:      the whole message body\n"));
+  else
+    g_string_append_printf(out, _("    covers:      only part %s of the message\n"), sig->part_id);
   g_string_append_printf(out, _("    From match:  %s\n"), sig->from_matches ? _("yes") : _("no"));
   if (sig->error != NULL)
     g_string_append_printf(out, _("    note:        %s\n"), sig->error);

@@ -10,6 +10,7 @@
 #include <gio/gunixinputstream.h>
 #include <gpgme.h>
 #include <locale.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 void
@@ -35,7 +36,7 @@ sm_message_read_all(const char *path, const SmLimits *limits, GError **error)
     g_autoptr(GFile) file = g_file_new_for_commandline_arg(path);
     in = G_INPUT_STREAM(g_file_read(file, NULL, error));
     if (in == NULL) {
-      g_prefix_error(error, "cannot open %s: ", path);
+      g_prefix_error(error, _("cannot open %s: "), path);
       return NULL;
     }
   }
@@ -44,14 +45,14 @@ sm_message_read_all(const char *path, const SmLimits *limits, GError **error)
   for (;;) {
     gssize n = g_input_stream_read(in, chunk, sizeof chunk, NULL, error);
     if (n < 0) {
-      g_prefix_error(error, "cannot read %s: ", path);
+      g_prefix_error(error, _("cannot read %s: "), path);
       return NULL;
     }
     if (n == 0)
       break;
     if (buf->len + (guint64)n > max) {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  "message is larger than the limit %s = %" G_GUINT64_FORMAT " bytes",
+                  _("message is larger than the limit %s = %" G_GUINT64_FORMAT " bytes"),
                   sm_limits_name(SM_LIMIT_MESSAGE_BYTES), max);
       return NULL;
     }
@@ -104,7 +105,7 @@ check_header_block(const guint8 *data, gsize len, const SmLimits *limits, GError
     } else if (is_field_line(data + pos, line_len)) {
       if (++fields > max_fields) {
         g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                    "more than %" G_GUINT64_FORMAT " header fields (limit %s)", max_fields,
+                    _("more than %" G_GUINT64_FORMAT " header fields (limit %s)"), max_fields,
                     sm_limits_name(SM_LIMIT_HEADER_COUNT));
         return FALSE;
       }
@@ -114,7 +115,7 @@ check_header_block(const guint8 *data, gsize len, const SmLimits *limits, GError
     }
     if (end + 1 > max_bytes) {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  "header block is larger than %" G_GUINT64_FORMAT " bytes (limit %s)", max_bytes,
+                  _("header block is larger than %" G_GUINT64_FORMAT " bytes (limit %s)"), max_bytes,
                   sm_limits_name(SM_LIMIT_HEADER_BLOCK_BYTES));
       return FALSE;
     }
@@ -124,7 +125,7 @@ check_header_block(const guint8 *data, gsize len, const SmLimits *limits, GError
 
 not_a_message:
   g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
-                      "not an e-mail message: the input does not start with header fields");
+                      _("not an e-mail message: the input does not start with header fields"));
   return FALSE;
 }
 
@@ -136,11 +137,11 @@ sm_message_parse_bytes(GBytes *bytes, const SmLimits *limits, GError **error)
 
   sm_message_init();
   if (len == 0) {
-    g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT, "empty input: not a message");
+    g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT, _("empty input: not a message"));
     return NULL;
   }
   if (len > sm_limits_get(limits, SM_LIMIT_MESSAGE_BYTES)) {
-    g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, "message is larger than the limit %s",
+    g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, _("message is larger than the limit %s"),
                 sm_limits_name(SM_LIMIT_MESSAGE_BYTES));
     return NULL;
   }
@@ -156,7 +157,7 @@ sm_message_parse_bytes(GBytes *bytes, const SmLimits *limits, GError **error)
   GMimeMessage *message = g_mime_parser_construct_message(parser, opts);
   if (message == NULL) {
     g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
-                        "not an e-mail message: GMime could not parse it");
+                        _("not an e-mail message: GMime could not parse it"));
     return NULL;
   }
   return message;
@@ -198,14 +199,14 @@ static gboolean
 walk_object(WalkState *st, GMimeObject *obj, const char *id, guint depth)
 {
   if (depth > sm_limits_get(st->limits, SM_LIMIT_MIME_DEPTH)) {
-    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, "MIME nesting deeper than %" G_GUINT64_FORMAT
-                " levels (limit %s)", sm_limits_get(st->limits, SM_LIMIT_MIME_DEPTH),
+    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, _("MIME nesting deeper than %" G_GUINT64_FORMAT
+                " levels (limit %s)"), sm_limits_get(st->limits, SM_LIMIT_MIME_DEPTH),
                 sm_limits_name(SM_LIMIT_MIME_DEPTH));
     return FALSE;
   }
   if (++st->parts > sm_limits_get(st->limits, SM_LIMIT_MIME_PARTS)) {
-    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, "more than %" G_GUINT64_FORMAT
-                " MIME parts (limit %s)", sm_limits_get(st->limits, SM_LIMIT_MIME_PARTS),
+    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, _("more than %" G_GUINT64_FORMAT
+                " MIME parts (limit %s)"), sm_limits_get(st->limits, SM_LIMIT_MIME_PARTS),
                 sm_limits_name(SM_LIMIT_MIME_PARTS));
     return FALSE;
   }
@@ -266,7 +267,7 @@ sm_message_parse_entity(GBytes *bytes, const SmLimits *limits, GError **error)
 
   sm_message_init();
   if (len > sm_limits_get(limits, SM_LIMIT_MESSAGE_BYTES)) {
-    g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, "content is larger than the limit %s",
+    g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, _("content is larger than the limit %s"),
                 sm_limits_name(SM_LIMIT_MESSAGE_BYTES));
     return NULL;
   }
@@ -280,7 +281,7 @@ sm_message_parse_entity(GBytes *bytes, const SmLimits *limits, GError **error)
   GMimeObject *entity = g_mime_parser_construct_part(parser, opts);
   if (entity == NULL) {
     g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
-                        "the decrypted or signed content is not a MIME entity");
+                        _("the decrypted or signed content is not a MIME entity"));
     return NULL;
   }
   return entity;
