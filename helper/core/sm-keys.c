@@ -561,6 +561,9 @@ sm_key_resolver_lookup(SmKeyResolver *resolver, const char *address, SmProtocol 
   char *note = choice_note(&f, address);
   if (best->source == SM_KEY_SOURCE_AUTOCRYPT && peer != NULL)
     note = add_autocrypt_note(note, peer);
+  if (best->source == SM_KEY_SOURCE_WKD && note == NULL)
+    note = g_strdup(_("found on the network by GnuPG's locate mechanism (auto-key-locate: WKD "
+                      "or a key server), because [keys] network is on"));
   return make_key(best, protocol, address, note);
 }
 
