@@ -11,6 +11,7 @@
 #   OUTDIR/it-gnupg/                        IT's GnuPG home: the org OpenPGP key and the org
 #                                           S/MIME signing certificate (issued by the test CA)
 #   OUTDIR/org-openpgp.fpr, org-smime.fpr   their fingerprints (what users pass to --trust)
+#   OUTDIR/users-gnupg/, users/NAME.openpgp.fpr  the users' OpenPGP keys (public part in bundle-src)
 #   OUTDIR/other-gnupg/, other-openpgp.fpr  a second, unrelated OpenPGP key (for wrong-signer tests)
 #   OUTDIR/bundle-src/                      a bundle source directory ready for
 #                                           `sealmail bundle create`: ca/, certs/, openpgp/, policy/
@@ -30,12 +31,13 @@ fi
 umask 077
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-mkdir -p "$out/ca" "$out/users" "$out/it-gnupg" "$out/other-gnupg" \
+mkdir -p "$out/ca" "$out/users" "$out/it-gnupg" "$out/other-gnupg" "$out/users-gnupg" \
   "$out/bundle-src/ca" "$out/bundle-src/certs" "$out/bundle-src/openpgp" "$out/bundle-src/policy"
 
 cleanup() {
   GNUPGHOME="$out/it-gnupg" gpgconf --kill all 2>/dev/null || true
   GNUPGHOME="$out/other-gnupg" gpgconf --kill all 2>/dev/null || true
+  GNUPGHOME="$out/users-gnupg" gpgconf --kill all 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -88,6 +90,17 @@ openssl x509 -in "$out/ca/ca.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/:/
 echo "$(cat "$out/ca.fpr") S" >"$GNUPGHOME/trustlist.txt"
 openssl x509 -in "$out/ca/it-smime.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' \
   >"$out/org-smime.fpr"
+
+echo "== the users' OpenPGP keys" >&2
+export GNUPGHOME="$out/users-gnupg"
+for u in $users; do
+  run gpg --batch --quiet --passphrase '' --quick-gen-key "$u <$u@$org_domain>" default default 2y \
+    2>/dev/null
+  gpg --batch --with-colons --list-keys "<$u@$org_domain>" 2>/dev/null |
+    awk -F: '$1=="fpr"{print $10; exit}' >"$out/users/$u.openpgp.fpr"
+  gpg --batch --armor --export "$(cat "$out/users/$u.openpgp.fpr")" \
+    >"$out/bundle-src/openpgp/$u.asc"
+done
 
 echo "== an unrelated OpenPGP key (not the organisation's)" >&2
 export GNUPGHOME="$out/other-gnupg"

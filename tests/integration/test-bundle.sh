@@ -27,7 +27,7 @@ check() { # check DESCRIPTION COMMAND...
 
 echo "== test organisation (certs/make-test-ca.sh)"
 tca=$work/tca
-homes="$tca/it-gnupg $tca/other-gnupg"
+homes="$tca/it-gnupg $tca/other-gnupg $tca/users-gnupg"
 if ! sh "$SM_SRCDIR/certs/make-test-ca.sh" "$tca" >"$work/make-test-ca.log" 2>&1; then
   cat "$work/make-test-ca.log"
   exit 1
@@ -38,6 +38,8 @@ other=$(cat "$tca/other-openpgp.fpr")
 ca_fpr=$(cat "$tca/ca.fpr")
 alice_fpr=$(openssl x509 -in "$tca/users/alice.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
 bob_fpr=$(openssl x509 -in "$tca/users/bob.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')
+alice_pgp=$(cat "$tca/users/alice.openpgp.fpr")
+bob_pgp=$(cat "$tca/users/bob.openpgp.fpr")
 echo "org OpenPGP $org, org S/MIME $org_smime, CA $ca_fpr"
 
 it() { echo "+ [IT] sealmail $*" >&2; GNUPGHOME=$tca/it-gnupg "$SEALMAIL" "$@"; }
@@ -119,10 +121,10 @@ cat "$work/import1.json"
 check "report: changed, version 1, newly pinned" python3 -c '
 import json,sys; r=json.load(open(sys.argv[1]))
 assert r["changed"] and r["version"]==1 and r["signer"]["newly_pinned"]
-assert r["openpgp"]["added"]==[sys.argv[2]], r["openpgp"]
+assert r["openpgp"]["added"]==sorted([sys.argv[2],sys.argv[6],sys.argv[7]]), r["openpgp"]
 assert sorted(r["smime"]["added"])==sorted([sys.argv[3],sys.argv[4]]), r["smime"]
 assert r["ca"]["trusted"]==[sys.argv[5]] and r["policy"]["change"]=="installed"
-' "$work/import1.json" "$org" "$alice_fpr" "$bob_fpr" "$ca_fpr"
+' "$work/import1.json" "$org" "$alice_fpr" "$bob_fpr" "$ca_fpr" "$alice_pgp" "$bob_pgp"
 check "gpg --list-keys shows the org key" sh -c "gpg --batch --with-colons --list-keys 2>/dev/null | grep -q '^fpr:*$org:'"
 check "gpgsm --list-keys shows alice and bob" sh -c \
   "gpgsm --with-colons --list-keys 2>/dev/null | grep -q ':$alice_fpr:' && gpgsm --with-colons --list-keys 2>/dev/null | grep -q ':$bob_fpr:'"
@@ -131,11 +133,28 @@ check "gpgsm validates alice's chain through the trusted CA" sh -c \
   "gpgsm --with-validation --list-keys alice@example.org 2>&1 | grep -q 'certificate is good'"
 check "policy installed" cmp -s "$src/policy/org-policy.conf" "$policy"
 check "pinned holds the org fingerprint" grep -qx "$org" "$state/pinned"
-check "installed.ini [keys] openpgp" sh -c "grep -qx 'openpgp=$org' '$state/installed.ini'"
+check "installed.ini [keys] openpgp lists the org, alice and bob keys" sh -c \
+  "grep '^openpgp=' '$state/installed.ini' | grep '$org' | grep '$alice_pgp' | grep -q '$bob_pgp'"
 check "installed.ini [keys] smime lists alice and bob" sh -c \
   "grep '^smime=' '$state/installed.ini' | grep -q '$alice_fpr' && grep '^smime=' '$state/installed.ini' | grep -q '$bob_fpr'"
 check "installed.ini [bundle] version, issuer, imported-at" sh -c \
   "grep -qx 'version=1' '$state/installed.ini' && grep -q '^issuer=Example Org IT' '$state/installed.ini' && grep -q '^imported-at=20' '$state/installed.ini'"
+"$SEALMAIL" keys --json alice@example.org it@example.org >"$work/keys.json" 2>&1
+check "sealmail keys reports alice's certificate and the org key with source bundle" python3 -c '
+import json,sys; r=json.load(open(sys.argv[1]))
+a={x["address"]: x for x in r["addresses"]}
+alice=a["alice@example.org"]["smime"]["key"]; org=a["it@example.org"]["openpgp"]["key"]
+assert alice["fingerprint"]==sys.argv[2] and alice["source"]=="bundle", alice
+assert org["fingerprint"]==sys.argv[3] and org["source"]=="bundle", org
+' "$work/keys.json" "$alice_fpr" "$org"
+printf 'From: me@example.net\nTo: alice@example.org\nSubject: hi\n\nhello\n' >"$work/m.eml"
+"$SEALMAIL" plan --json "$work/m.eml" >"$work/plan.json" 2>&1
+check "sealmail plan follows the installed org policy (prefer S/MIME for example.org)" \
+  python3 -c '
+import json,sys; r=json.load(open(sys.argv[1]))
+d=r["recipients"][0]
+assert d["decision"]=="encrypt-smime" and "by org policy" in d["reason"], d
+' "$work/plan.json"
 user bundle import "$work/v1.tar" >"$work/out" 2>&1
 check "the same bundle again: a no-op with a message" grep -q "already installed; nothing changed" "$work/out"
 check "status --json" sh -c "\"$SEALMAIL\" bundle status --json | grep -q '\"version\" : 1'"
@@ -216,6 +235,7 @@ import json,sys; r=json.load(open(sys.argv[1]))
 assert r["changed"] and r["version"]==10 and r["previous_version"]==2, r
 assert not r["signer"]["newly_pinned"]
 assert r["openpgp"]["updated"]==[sys.argv[2]] and r["openpgp"]["added"]==[], r["openpgp"]
+assert len(r["openpgp"]["unchanged"])==2, r["openpgp"]
 assert r["smime"]["added"]==[] and len(r["smime"]["unchanged"])==2, r["smime"]
 assert r["ca"]["trusted"]==[] and r["ca"]["already_trusted"]==[sys.argv[3]], r["ca"]
 assert r["policy"]["change"]=="updated", r["policy"]
