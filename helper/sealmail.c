@@ -20,6 +20,7 @@ static const SmCliCommand commands[] = {
   {"scan", sm_cli_scan, N_("Find sensitive content (IDs, card and bank numbers, health data) in a message")},
   {"keys", sm_cli_keys, N_("Show which key or certificate would encrypt to an address")},
   {"plan", sm_cli_plan, N_("Show how a message would be sent, recipient by recipient")},
+  {"seal", sm_cli_seal, N_("Encrypt and sign a message as its plan says, without sending it")},
   {"limits", sm_cli_limits, N_("List every limit and its current value")},
 };
 

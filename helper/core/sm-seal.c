@@ -395,3 +395,63 @@ sm_seal_plan(const SmPlan *plan, GMimeMessage *message, const SmSealOptions *opt
   session_clear(&s);
   return ok ? g_steal_pointer(&out) : NULL;
 }
+
+static gboolean
+load_bool(GKeyFile *kf, const char *key, gboolean *value, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_has_key(kf, "seal", key, NULL))
+    return TRUE;
+  gboolean v = g_key_file_get_boolean(kf, "seal", key, &local);
+  if (local != NULL)
+    {
+      g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT, _("[seal] %s must be true or false"),
+                  key);
+      return FALSE;
+    }
+  *value = v;
+  return TRUE;
+}
+
+/* An enumerated [seal] key: the index of its value in @names, or -1 when absent. */
+static gboolean
+load_choice(GKeyFile *kf, const char *key, const char *const *names, int *value, GError **error)
+{
+  g_autofree char *text = g_key_file_get_string(kf, "seal", key, NULL);
+  if (text == NULL)
+    return TRUE;
+  g_strstrip(text);
+  for (int i = 0; names[i] != NULL; i++)
+    {
+      if (g_ascii_strcasecmp(text, names[i]) == 0)
+        {
+          *value = i;
+          return TRUE;
+        }
+    }
+  g_autofree char *allowed = g_strjoinv(" | ", (char **)names);
+  g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT, _("[seal] %s must be one of: %s"), key,
+              allowed);
+  return FALSE;
+}
+
+gboolean
+sm_seal_options_load(SmSealOptions *options, GKeyFile *kf, GError **error)
+{
+  static const char *const prefer[] = { "nopreference", "mutual", NULL };
+  static const char *const protocols[] = { "openpgp", "smime", NULL }; /* SmProtocol order */
+  g_return_val_if_fail(options != NULL, FALSE);
+  if (kf == NULL || !g_key_file_has_group(kf, "seal"))
+    return TRUE;
+  int pref = options->prefer_encrypt_mutual ? 1 : 0;
+  int proto = options->sign_protocol;
+  if (!load_bool(kf, "sign", &options->sign, error)
+      || !load_bool(kf, "protect-headers", &options->protect_headers, error)
+      || !load_bool(kf, "autocrypt", &options->autocrypt, error)
+      || !load_choice(kf, "prefer-encrypt", prefer, &pref, error)
+      || !load_choice(kf, "sign-protocol", protocols, &proto, error))
+    return FALSE;
+  options->prefer_encrypt_mutual = pref == 1;
+  options->sign_protocol = proto;
+  return TRUE;
+}

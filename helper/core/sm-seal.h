@@ -40,6 +40,12 @@ GPtrArray *sm_seal_plan(const SmPlan *plan, GMimeMessage *message, const SmSealO
                         GError **error); /* of SmSealedMessage*, free with sm_sealed_message_free */
 void sm_sealed_message_free(SmSealedMessage *sealed);
 
+/* Fills @options from the [seal] group of @kf (may be NULL); keys not present keep the values
+ * already in @options. Keys: sign, protect-headers, autocrypt (booleans), prefer-encrypt
+ * (mutual | nopreference), sign-protocol (openpgp | smime). gnupg_home and limits are left to
+ * the caller. */
+gboolean sm_seal_options_load(SmSealOptions *options, GKeyFile *kf, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmSealedMessage, sm_sealed_message_free)
 
 G_END_DECLS
