@@ -1,6 +1,8 @@
-/* sm-cli-seal: `sealmail seal [--sign] [--no-protect-headers] [--no-autocrypt] [--rcpt ADDR]...
- * [--output-dir DIR] FILE|-`: applies the plan that `sealmail plan` shows and writes the sealed
- * message or messages. Nothing is sent.
+/* sm-cli-seal: `sealmail seal [--sign] [--no-protect-headers] [--no-autocrypt] [--no-scan]
+ * [--rcpt ADDR]... [--output-dir DIR] FILE|-`: applies the plan that `sealmail plan` shows and
+ * writes the sealed message or messages. Nothing is sent. A regular FILE is not read into
+ * memory (sm_message_parse_file_streamed); the [seal] group of the configuration gives the
+ * defaults (sm_seal_options_load), the options override them.
  *
  * Output: a plan with one group writes its message to standard output. A split plan (several
  * protocols, Bcc copies) writes DIR/1.eml, DIR/2.eml, ... with --output-dir; without it, all
@@ -23,6 +25,7 @@ typedef struct
   gboolean sign;
   gboolean no_protect_headers;
   gboolean no_autocrypt;
+  gboolean no_scan;
   char *output_dir;
   char **rcpts;
 } SealArgs;
@@ -132,7 +135,8 @@ write_outputs(GPtrArray *sealed, const char *sender, const char *dir, GError **e
 }
 
 static SmPlan *
-make_plan(SmCli *cli, GMimeMessage *message, char **rcpts, char **gnupg_home, GError **error)
+make_plan(SmCli *cli, GMimeMessage *message, const SealArgs *args, char **gnupg_home,
+          GError **error)
 {
   g_autoptr(SmKeyResolver) resolver = sm_key_resolver_new_from_config(cli->config, error);
   if (resolver == NULL)
@@ -140,11 +144,15 @@ make_plan(SmCli *cli, GMimeMessage *message, char **rcpts, char **gnupg_home, GE
   g_autoptr(SmPolicy) policy = sm_policy_new_from_config(cli->config, error);
   if (policy == NULL)
     return NULL;
-  g_autoptr(SmScanPolicy) scan_policy = sm_scan_policy_new(cli->config, error);
-  if (scan_policy == NULL)
-    return NULL;
+  g_autoptr(SmScanPolicy) scan_policy = NULL;
+  if (!args->no_scan)
+    {
+      scan_policy = sm_scan_policy_new(cli->config, error);
+      if (scan_policy == NULL)
+        return NULL;
+    }
   *gnupg_home = g_strdup(sm_key_resolver_get_options(resolver)->gnupg_home);
-  return sm_policy_plan(policy, resolver, message, (const char *const *)rcpts, scan_policy,
+  return sm_policy_plan(policy, resolver, message, (const char *const *)args->rcpts, scan_policy,
                         cli->limits, error);
 }
 
@@ -175,11 +183,11 @@ sm_cli_seal(SmCli *cli, int argc, char **argv)
       return SM_EXIT_ERROR;
     }
   g_autoptr(GError) error = NULL;
-  g_autoptr(GMimeMessage) message = sm_message_parse_file(argv[1], cli->limits, &error);
+  g_autoptr(GMimeMessage) message = sm_message_parse_file_streamed(argv[1], cli->limits, &error);
   if (message == NULL)
     return sm_cli_fail(error);
   g_autofree char *gnupg_home = NULL;
-  g_autoptr(SmPlan) plan = make_plan(cli, message, args.rcpts, &gnupg_home, &error);
+  g_autoptr(SmPlan) plan = make_plan(cli, message, &args, &gnupg_home, &error);
   if (plan == NULL)
     return sm_cli_fail(error);
   if (plan->blocked)

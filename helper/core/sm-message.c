@@ -7,7 +7,10 @@
 #include "sm-error.h"
 #include "sm-message-private.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gunixinputstream.h>
+#include <glib/gstdio.h>
 #include <gpgme.h>
 #include <locale.h>
 #include <glib/gi18n.h>
@@ -170,6 +173,57 @@ sm_message_parse_file(const char *path, const SmLimits *limits, GError **error)
   if (bytes == NULL)
     return NULL;
   return sm_message_parse_bytes(bytes, limits, error);
+}
+
+/* Parses from a GMimeStreamFs over @fd (owned): with a seekable stream GMime keeps each part as
+ * a window on the file instead of copying it, which is what keeps a 100 MB attachment out of
+ * memory. The header block is checked on a bounded prefix read first. */
+static GMimeMessage *
+parse_fd(int fd, gsize size, const SmLimits *limits, GError **error)
+{
+  g_autoptr(GMimeStream) stream = g_mime_stream_fs_new(fd);
+  gsize prefix_len = MIN(size, sm_limits_get(limits, SM_LIMIT_HEADER_BLOCK_BYTES) + 1);
+  g_autofree guint8 *prefix = g_malloc(prefix_len);
+  if (g_mime_stream_read(stream, (char *)prefix, prefix_len) != (gssize)prefix_len ||
+      g_mime_stream_reset(stream) < 0) {
+    g_set_error_literal(error, SM_ERROR, SM_ERROR_IO, "cannot read the message");
+    return NULL;
+  }
+  if (!check_header_block(prefix, prefix_len, limits, error))
+    return NULL;
+  g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
+  g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+  g_autoptr(GMimeParserOptions) opts = g_mime_parser_options_new();
+  g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+  GMimeMessage *message = g_mime_parser_construct_message(parser, opts);
+  if (message == NULL)
+    g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
+                        "not an e-mail message: GMime could not parse it");
+  return message;
+}
+
+GMimeMessage *
+sm_message_parse_file_streamed(const char *path, const SmLimits *limits, GError **error)
+{
+  GStatBuf st;
+  sm_message_init();
+  if (g_strcmp0(path, "-") == 0 || g_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return sm_message_parse_file(path, limits, error);
+  if (st.st_size == 0) {
+    g_set_error_literal(error, SM_ERROR, SM_ERROR_INVALID_INPUT, "empty input: not a message");
+    return NULL;
+  }
+  if ((guint64)st.st_size > sm_limits_get(limits, SM_LIMIT_MESSAGE_BYTES)) {
+    g_set_error(error, SM_ERROR, SM_ERROR_LIMIT, "message is larger than the limit %s",
+                sm_limits_name(SM_LIMIT_MESSAGE_BYTES));
+    return NULL;
+  }
+  int fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    g_set_error(error, SM_ERROR, SM_ERROR_IO, "cannot open %s: %s", path, g_strerror(errno));
+    return NULL;
+  }
+  return parse_fd(fd, (gsize)st.st_size, limits, error);
 }
 
 typedef struct {

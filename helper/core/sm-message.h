@@ -18,6 +18,11 @@ GMimeMessage *sm_message_parse_bytes(GBytes *bytes, const SmLimits *limits, GErr
 /* Parses decrypted or unwrapped content as one MIME entity (headers, then body), with the same
  * limits; used for the plaintext of signed-data and encrypted parts. */
 GMimeObject *sm_message_parse_entity(GBytes *bytes, const SmLimits *limits, GError **error);
+/* Like sm_message_parse_file, without reading a regular file into memory: the parts read their
+ * content from the file when needed, so the file must not change while the message is in use.
+ * Standard input ("-") and other non-regular files are read into memory as before. */
+GMimeMessage *sm_message_parse_file_streamed(const char *path, const SmLimits *limits,
+                                             GError **error);
 /* Reads a whole file or stdin into memory, refusing more than SM_LIMIT_MESSAGE_BYTES. */
 GBytes *sm_message_read_all(const char *path, const SmLimits *limits, GError **error);
 

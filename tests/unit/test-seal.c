@@ -6,6 +6,7 @@
 #include "sm-message.h"
 #include "sm-seal.h"
 
+#include <glib/gstdio.h>
 #include <gpgme.h>
 #include <string.h>
 
@@ -442,6 +443,33 @@ test_large_attachment(void)
   g_assert_true(memcmp(ba->data, data, n) == 0);
 }
 
+/* The streamed parse of a file seals the same as the in-memory one; garbage is still refused. */
+static void
+test_streamed_file(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename(gnupg_home, "msg.eml", NULL);
+  g_assert_true(g_file_set_contents(path, sample, -1, &error));
+  g_autoptr(GMimeMessage) m = sm_message_parse_file_streamed(path, NULL, &error);
+  g_assert_no_error(error);
+  g_autoptr(TestPlan) plan = plan_new("alice@example.org");
+  const char *rcpts[] = { "bob@example.org:t", NULL };
+  plan_add_group(plan, SM_DECISION_ENCRYPT_OPENPGP, FALSE, rcpts);
+  g_autoptr(GPtrArray) out = seal(plan, m, &default_opts, &error);
+  g_assert_no_error(error);
+  g_autoptr(GMimeMessage) rx = round_trip(((SmSealedMessage *)g_ptr_array_index(out, 0))->message);
+  g_autoptr(GMimeDecryptResult) result = NULL;
+  g_autoptr(GMimeObject) payload = decrypt_pgp(rx, &result);
+  g_autofree char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(payload));
+  g_assert_nonnull(strstr(text, "The numbers are in."));
+
+  g_assert_true(g_file_set_contents(path, "\x01\x02 not a message\n", -1, &error));
+  g_autoptr(GMimeMessage) bad = sm_message_parse_file_streamed(path, NULL, &error);
+  g_assert_null(bad);
+  g_assert_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT);
+  g_unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -462,6 +490,7 @@ main(int argc, char **argv)
   g_test_add_func("/seal/plain-unchanged", test_plain_unchanged);
   g_test_add_func("/seal/blocked-and-missing-key", test_blocked_and_missing_key);
   g_test_add_func("/seal/large-attachment", test_large_attachment);
+  g_test_add_func("/seal/streamed-file", test_streamed_file);
   int rc = g_test_run();
 
   const char *kill_argv[] = { "gpgconf", "--homedir", gnupg_home, "--kill", "all", NULL };
