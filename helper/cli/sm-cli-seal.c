@@ -167,6 +167,8 @@ sm_cli_seal(SmCli *cli, int argc, char **argv)
       N_("Leave the real Subject outside the encryption"), NULL },
     { "no-autocrypt", 0, 0, G_OPTION_ARG_NONE, &args.no_autocrypt,
       N_("Add no Autocrypt header and no gossip"), NULL },
+    { "no-scan", 0, 0, G_OPTION_ARG_NONE, &args.no_scan,
+      N_("Do not scan for sensitive content (no sensitive-content block)"), NULL },
     { "rcpt", 0, 0, G_OPTION_ARG_STRING_ARRAY, &args.rcpts,
       N_("An envelope recipient, as in SMTP RCPT TO (repeatable)"), N_("ADDRESS") },
     { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &args.output_dir,
