@@ -94,30 +94,6 @@ sm_seal_gpgme_find_signer(gpgme_ctx_t ctx, const char *address, GError **error)
   return found;
 }
 
-gpgme_key_t
-sm_seal_gpgme_get_recipient(gpgme_ctx_t ctx, const char *fingerprint, const char *address,
-                            GError **error)
-{
-  g_auto(gpgme_key_t) key = NULL;
-  gpgme_error_t err = gpgme_get_key(ctx, fingerprint, &key, 0);
-  if (err != 0)
-    {
-      g_set_error(error, SM_ERROR, SM_ERROR_NOT_FOUND,
-                  _("the key %s chosen for %s is not in the keyring (%s)"), fingerprint, address,
-                  gpgme_strerror(err));
-      return NULL;
-    }
-  if (!key_is_valid(key) || !key->can_encrypt)
-    {
-      g_set_error(error, SM_ERROR, SM_ERROR_CRYPTO,
-                  _("the key %s chosen for %s cannot be used for encryption (expired, revoked or "
-                    "without an encryption subkey); run 'sealmail keys %s' to see why"),
-                  fingerprint, address, address);
-      return NULL;
-    }
-  return g_steal_pointer(&key);
-}
-
 /* --- GPGME data callbacks over GMimeStreams */
 
 static ssize_t
@@ -230,7 +206,7 @@ feeder_finish(Feeder *f, GError **error)
 typedef struct
 {
   gpgme_data_t out;
-  gpgme_key_t *recipients; /* NULL: sign only */
+  const char *recipients; /* fingerprints, one a line; NULL: sign only */
   gboolean sign;
 } Operation;
 
@@ -256,10 +232,12 @@ run_operation(gpgme_ctx_t ctx, GMimeObject *entity, const Operation *op, GError 
           = gpgme_get_protocol(ctx) == GPGME_PROTOCOL_OpenPGP ? GPGME_ENCRYPT_ALWAYS_TRUST : 0;
       if (op->recipients == NULL)
         err = gpgme_op_sign(ctx, plain, op->out, GPGME_SIG_MODE_DETACH);
+      /* Fingerprints as a string (the _ext calls): no key listing per recipient, which would
+       * cost one gpg process each. */
       else if (op->sign)
-        err = gpgme_op_encrypt_sign(ctx, op->recipients, flags, plain, op->out);
+        err = gpgme_op_encrypt_sign_ext(ctx, NULL, op->recipients, flags, plain, op->out);
       else
-        err = gpgme_op_encrypt(ctx, op->recipients, flags, plain, op->out);
+        err = gpgme_op_encrypt_ext(ctx, NULL, op->recipients, flags, plain, op->out);
       gpgme_data_release(plain);
     }
   gboolean fed = feeder_finish(&feeder, local != NULL ? NULL : &local);
@@ -360,9 +338,12 @@ check_encrypt_result(gpgme_ctx_t ctx, GError **error)
   gpgme_encrypt_result_t result = gpgme_op_encrypt_result(ctx);
   if (result != NULL && result->invalid_recipients != NULL)
     {
-      g_set_error(error, SM_ERROR, SM_ERROR_CRYPTO, _("the recipient key %s was refused: %s"),
-                  result->invalid_recipients->fpr ? result->invalid_recipients->fpr : "?",
-                  gpgme_strerror(result->invalid_recipients->reason));
+      gpgme_invalid_key_t bad = result->invalid_recipients;
+      gboolean missing = gpgme_err_code(bad->reason) == GPG_ERR_NO_PUBKEY;
+      g_set_error(error, SM_ERROR, missing ? SM_ERROR_NOT_FOUND : SM_ERROR_CRYPTO,
+                  _("the recipient key %s cannot be used (%s); 'sealmail keys ADDRESS' shows "
+                    "which key sealmail would choose and why"),
+                  bad->fpr ? bad->fpr : "?", gpgme_strerror(bad->reason));
       return FALSE;
     }
   return TRUE;
@@ -384,7 +365,7 @@ temp_stream_new(GError **error)
 }
 
 GMimeStream *
-sm_seal_gpgme_encrypt(gpgme_ctx_t ctx, gpgme_key_t *recipients, gpgme_key_t signer,
+sm_seal_gpgme_encrypt(gpgme_ctx_t ctx, const char *recipients, gpgme_key_t signer,
                       GMimeObject *entity, GError **error)
 {
   g_autoptr(GMimeStream) out_stream = temp_stream_new(error);

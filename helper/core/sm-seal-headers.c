@@ -126,9 +126,11 @@ copy_part_headers(GMimeObject *from, GMimeObject *to)
 GMimeObject *
 sm_seal_headers_clone_part(GMimeObject *part)
 {
-  GMimeContentType *ct = g_mime_object_get_content_type(part);
-  g_autoptr(GMimeObject) clone = g_mime_object_new_type(
-      NULL, g_mime_content_type_get_media_type(ct), g_mime_content_type_get_media_subtype(ct));
+  /* A content type of its own: hp= must not land on the caller's part. */
+  g_autofree char *mime_type
+      = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(part));
+  g_autoptr(GMimeContentType) ct = g_mime_content_type_parse(NULL, mime_type);
+  g_autoptr(GMimeObject) clone = g_mime_object_new(NULL, ct);
   copy_part_headers(part, clone);
   if (GMIME_IS_MULTIPART(part) && GMIME_IS_MULTIPART(clone))
     {

@@ -20,16 +20,14 @@ gpgme_ctx_t sm_seal_gpgme_context(SmProtocol protocol, const char *gnupg_home, G
 /* The sender's usable secret key for signing: valid, can sign, a user ID whose address is exactly
  * @address. NULL without an error when there is none. */
 gpgme_key_t sm_seal_gpgme_find_signer(gpgme_ctx_t ctx, const char *address, GError **error);
-/* The public key or certificate with @fingerprint, refused unless it can encrypt. */
-gpgme_key_t sm_seal_gpgme_get_recipient(gpgme_ctx_t ctx, const char *fingerprint,
-                                        const char *address, GError **error);
 /* Signs the canonical (CRLF) form of @entity, streamed; returns the detached signature and the
  * micalg name for multipart/signed ("pgp-sha256" or "sha-256"). */
 GBytes *sm_seal_gpgme_sign(gpgme_ctx_t ctx, gpgme_key_t signer, GMimeObject *entity, char **micalg,
                            GError **error);
-/* Encrypts the canonical form of @entity to @recipients (NULL-terminated), signed in the same
- * OpenPGP message when @signer is set; the ciphertext goes to an unlinked temporary file. */
-GMimeStream *sm_seal_gpgme_encrypt(gpgme_ctx_t ctx, gpgme_key_t *recipients, gpgme_key_t signer,
+/* Encrypts the canonical form of @entity to @recipients (fingerprints, one a line), signed in
+ * the same OpenPGP message when @signer is set; the ciphertext goes to an unlinked temporary
+ * file. A recipient key missing from the keyring is SM_ERROR_NOT_FOUND. */
+GMimeStream *sm_seal_gpgme_encrypt(gpgme_ctx_t ctx, const char *recipients, gpgme_key_t signer,
                                    GMimeObject *entity, GError **error);
 /* The minimal binary export of an OpenPGP key for Autocrypt, refused above @max_bytes. */
 GBytes *sm_seal_gpgme_export_minimal(gpgme_ctx_t ctx, const char *fingerprint, guint64 max_bytes,

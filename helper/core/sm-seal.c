@@ -16,6 +16,7 @@
 #include "sm-message.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 typedef struct
 {
@@ -216,43 +217,30 @@ seal_clear(Session *s, SmPlanGroup *group, GError **error)
   return sealed_new(group, g_steal_pointer(&outer), TRUE, FALSE);
 }
 
-/* The recipients' keys plus the sender's own (encrypt-to-self), NULL-terminated. */
-static GPtrArray *
-collect_keys(Session *s, SmPlanGroup *group, SmProtocol protocol, gpgme_key_t signer,
-             gboolean *self, GError **error)
+/* The recipients' fingerprints plus the sender's own (encrypt-to-self), one a line, in the form
+ * gpgme_op_encrypt_ext takes. */
+static char *
+recipient_list(SmPlanGroup *group, SmProtocol protocol, gpgme_key_t signer, gboolean *self,
+               GError **error)
 {
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func((GDestroyNotify)gpgme_key_unref);
-  gpgme_ctx_t ctx = s->ctx[protocol];
+  g_autoptr(GString) list = g_string_new(NULL);
   for (guint i = 0; i < group->recipients->len; i++)
     {
       SmRecipientPlan *rp = g_ptr_array_index(group->recipients, i);
-      if (rp->key == NULL || rp->key->protocol != protocol || rp->key->fingerprint == NULL)
+      if (rp->key == NULL || rp->key->protocol != protocol || rp->key->fingerprint == NULL
+          || !g_str_is_ascii(rp->key->fingerprint) || strchr(rp->key->fingerprint, '\n') != NULL)
         {
           g_set_error(error, SM_ERROR, SM_ERROR_POLICY,
                       _("the plan encrypts to %s without a key of that protocol"), rp->address);
           return NULL;
         }
-      gpgme_key_t key = sm_seal_gpgme_get_recipient(ctx, rp->key->fingerprint, rp->address, error);
-      if (key == NULL)
-        return NULL;
-      g_ptr_array_add(keys, key);
+      g_string_append_printf(list, "%s\n", rp->key->fingerprint);
     }
-  *self = FALSE;
-  if (signer != NULL)
-    {
-      gpgme_key_t own = NULL;
-      if (gpgme_get_key(ctx, signer->fpr, &own, 0) == 0 && own->can_encrypt)
-        {
-          g_ptr_array_add(keys, own);
-          *self = TRUE;
-        }
-      else if (own != NULL)
-        {
-          gpgme_key_unref(own);
-        }
-    }
-  g_ptr_array_add(keys, NULL);
-  return g_steal_pointer(&keys);
+  /* The secret key listing says whether the sender's key as a whole can encrypt. */
+  *self = signer != NULL && signer->can_encrypt && signer->fpr != NULL;
+  if (*self)
+    g_string_append_printf(list, "%s\n", signer->fpr);
+  return g_string_free(g_steal_pointer(&list), FALSE);
 }
 
 /* Autocrypt-Gossip (Level 1 section 2.7): the other recipients' keys, inside the encryption. */
@@ -298,8 +286,8 @@ seal_encrypted(Session *s, SmPlanGroup *group, SmProtocol protocol, GError **err
                                  _("cannot look up the sender's key: "));
       return NULL;
     }
-  g_autoptr(GPtrArray) keys = collect_keys(s, group, protocol, signer, &self, error);
-  if (keys == NULL)
+  g_autofree char *recipients = recipient_list(group, protocol, signer, &self, error);
+  if (recipients == NULL)
     return NULL;
 
   g_autoptr(GMimeMessage) outer = new_outer(s, s->options->protect_headers);
@@ -319,8 +307,8 @@ seal_encrypted(Session *s, SmPlanGroup *group, SmProtocol protocol, GError **err
     }
   /* OpenPGP signs inside the encryption (one message); S/MIME signed above. */
   gpgme_key_t pgp_signer = protocol == SM_PROTO_OPENPGP ? signer : NULL;
-  g_autoptr(GMimeStream) cipher = sm_seal_gpgme_encrypt(
-      s->ctx[protocol], (gpgme_key_t *)keys->pdata, pgp_signer, inner, error);
+  g_autoptr(GMimeStream) cipher
+      = sm_seal_gpgme_encrypt(s->ctx[protocol], recipients, pgp_signer, inner, error);
   if (cipher == NULL)
     return NULL;
   g_autoptr(GMimeObject) body = protocol == SM_PROTO_SMIME ? sm_seal_smime_enveloped(cipher)

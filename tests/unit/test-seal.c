@@ -470,6 +470,27 @@ test_streamed_file(void)
   g_unlink(path);
 }
 
+/* A bare RFC 5322 message (no MIME header fields) still gets hp= on a part of its own. */
+static void
+test_no_mime_headers(void)
+{
+  g_autoptr(GMimeMessage) m
+      = parse_str("From: alice@example.org\nTo: bob@example.org\nSubject: bare\n\nhello\n");
+  g_autoptr(TestPlan) plan = plan_new("alice@example.org");
+  const char *rcpts[] = { "bob@example.org:t", NULL };
+  plan_add_group(plan, SM_DECISION_ENCRYPT_OPENPGP, FALSE, rcpts);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) out = seal(plan, m, &default_opts, &error);
+  g_assert_no_error(error);
+  g_autoptr(GMimeMessage) rx = round_trip(((SmSealedMessage *)g_ptr_array_index(out, 0))->message);
+  g_autoptr(GMimeDecryptResult) result = NULL;
+  g_autoptr(GMimeObject) payload = decrypt_pgp(rx, &result);
+  g_assert_cmpstr(g_mime_object_get_content_type_parameter(payload, "hp"), ==, "cipher");
+  g_assert_cmpstr(g_mime_object_get_header(payload, "Subject"), ==, "bare");
+  /* The caller's message is unchanged. */
+  g_assert_null(g_mime_object_get_content_type_parameter(g_mime_message_get_mime_part(m), "hp"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -491,6 +512,7 @@ main(int argc, char **argv)
   g_test_add_func("/seal/blocked-and-missing-key", test_blocked_and_missing_key);
   g_test_add_func("/seal/large-attachment", test_large_attachment);
   g_test_add_func("/seal/streamed-file", test_streamed_file);
+  g_test_add_func("/seal/no-mime-headers", test_no_mime_headers);
   int rc = g_test_run();
 
   const char *kill_argv[] = { "gpgconf", "--homedir", gnupg_home, "--kill", "all", NULL };
