@@ -420,7 +420,8 @@ test_large_attachment(void)
   for (gsize i = 0; i < n; i++)
     data[i] = (guchar)(g_random_int() & 0xff);
   g_autofree char *b64 = g_base64_encode(data, n);
-  for (gsize i = 0; b64[i] != '\0'; i += 76)
+  gsize b64_len = strlen(b64);
+  for (gsize i = 0; i < b64_len; i += 76)
     g_string_append_printf(s, "%.76s\n", b64 + i);
   g_string_append(s, "--b--\n");
   g_autoptr(GMimeMessage) m = parse_str(s->str);
