@@ -8,11 +8,15 @@
 # absolute claims, and nothing is asserted: the machine may be shared.
 # sealmail's figures include parsing, planning (key look-ups) and MIME building; --no-scan keeps
 # the sensitive-content scan out so that the work matches the CLIs' (the scan is measured on its
-# own line). Environment: SEALMAIL (the binary); BENCH_N (20 KB runs per tool, default 20),
+# own line). One CLI run per message pays GPGME's engine set-up and the key look-ups every time;
+# the "library loop" lines run sm_seal_plan repeatedly in one process (bench-seal-lib, a hand-
+# made plan), which is how the SMTP proxy seals. Environment: SEALMAIL (the binary), BENCH_LIB
+# (default: tests/bench/bench-seal-lib next to it), BENCH_N (20 KB runs per tool, default 20),
 # BENCH_BIG_MB (default 50).
 set -eu
 
 SEALMAIL=${SEALMAIL:?set SEALMAIL to the sealmail binary}
+BENCH_LIB=${BENCH_LIB:-$(dirname "$SEALMAIL")/../../tests/bench/bench-seal-lib}
 N=${BENCH_N:-20}
 BIG_MB=${BENCH_BIG_MB:-50}
 TIME=/usr/bin/time
@@ -94,6 +98,13 @@ big() {
     'BEGIN { mbs = b / 1e6 / (e - s); printf "%-34s %8.2f MB/s  peak RSS %7.1f MB\n", name, mbs, r / 1024;
              print mbs, r > "/dev/stderr" }' 2>"$T/big.$name"
 }
+# rate_lib NAME PROTOCOL RECIPIENT FINGERPRINT FILE: N rounds of sm_seal_plan in one process.
+rate_lib() {
+  "$BENCH_LIB" "$GNUPGHOME" "$2" "$3" alice@example.org "$4" "$N" "$5" >"$T/lib.out" 2>"$T/err" ||
+    { cat "$T/err"; exit 1; }
+  awk -v name="$1" '{ r = $1 / $2; printf "%-34s %8.2f msg/s\n", name, r; print r > "/dev/stderr" }' \
+    "$T/lib.out" 2>"$T/rate.$1"
+}
 ratio() { # A B: A/B of the first field of the saved figures
   awk 'NR == FNR { a = $1; next } { printf "%.2f", a / $1 }' "$1" "$2"
 }
@@ -107,6 +118,10 @@ rate sealmail-openpgp+scan sm "$T/small-pgp.eml"
 rate gpg-cli gpg_seal "$T/small-pgp.eml"
 rate sealmail-smime sm --no-scan "$T/small-smime.eml"
 rate gpgsm-cli gpgsm_seal "$T/small-smime.eml"
+BOB_FPR=$(gpg --with-colons --list-keys bob@example.org | awk -F: '/^fpr/ {print $10; exit}')
+ERIN_FPR=$(gpgsm --with-colons --list-keys erin@example.net | awk -F: '/^fpr/ {print $10; exit}')
+rate_lib library-loop-openpgp openpgp bob@example.org "$BOB_FPR" "$T/small-pgp.eml"
+rate_lib library-loop-smime smime erin@example.net "$ERIN_FPR" "$T/small-smime.eml"
 
 echo "# ${BIG_MB} MB attachment ($(($(stat -c %s "$T/big-pgp.eml") / 1000000)) MB message), one run each"
 big sealmail-openpgp "$T/big-pgp.eml" "$SEALMAIL" --config "$T/sm.conf" seal --no-scan "$T/big-pgp.eml"
@@ -124,6 +139,8 @@ echo "# ratios (sealmail / CLI; 1.00 = as fast, or as much memory)"
 echo "20 KB OpenPGP throughput:        $(ratio "$T/rate.sealmail-openpgp" "$T/rate.gpg-cli")"
 echo "20 KB OpenPGP with scan:         $(ratio "$T/rate.sealmail-openpgp+scan" "$T/rate.gpg-cli")"
 echo "20 KB S/MIME throughput:         $(ratio "$T/rate.sealmail-smime" "$T/rate.gpgsm-cli")"
+echo "20 KB OpenPGP, library loop:     $(ratio "$T/rate.library-loop-openpgp" "$T/rate.gpg-cli")"
+echo "20 KB S/MIME, library loop:      $(ratio "$T/rate.library-loop-smime" "$T/rate.gpgsm-cli")"
 echo "${BIG_MB} MB OpenPGP throughput:       $(ratio "$T/big.sealmail-openpgp" "$T/big.gpg-cli")   peak RSS $(rss_ratio "$T/big.sealmail-openpgp" "$T/big.gpg-cli")"
 echo "${BIG_MB} MB S/MIME throughput:        $(ratio "$T/big.sealmail-smime" "$T/big.gpgsm-cli")   peak RSS $(rss_ratio "$T/big.sealmail-smime" "$T/big.gpgsm-cli")"
 echo "sealmail peak RSS / message size (OpenPGP, ${BIG_MB} MB): $(awk -v b="$(stat -c %s "$T/big-pgp.eml")" '{printf "%.3f", $2 * 1024 / b}' "$T/big.sealmail-openpgp")"
