@@ -155,7 +155,7 @@ for f in "$PGP" "$SMIME" "$BCC"; do
   check "$(basename "$f"): outer Subject is [...] (RFC 9788 hcp_baseline)" \
     test "$($MIME header "$f" Subject)" = "[...]"
 done
-check "dave is named nowhere in the OpenPGP and S/MIME copies" not grep -q dave "$PGP" "$SMIME"
+check "dave is named nowhere in the OpenPGP and S/MIME copies" not grep -q dave@ "$PGP" "$SMIME"
 
 say "# PGP/MIME copy, read with the gpg CLI"
 $MIME type "$PGP" >"$T/pgp.type"
@@ -174,7 +174,7 @@ $MIME inner "$T/bob.plain" >"$T/bob.headers"
 check "protected headers: hp=\"cipher\" on the payload root" grep -Eq '^Content-Type: multipart/mixed;.*hp="?cipher' "$T/bob.headers"
 check "protected headers: the real Subject inside" grep -qx 'Subject: Project Falcon budget' "$T/bob.headers"
 check "protected headers: HP-Outer records the obscured Subject" grep -qx 'HP-Outer: Subject: \[...\]' "$T/bob.headers"
-check "no Bcc and no dave inside" not grep -qiE '^Bcc:|dave' "$T/bob.headers"
+check "no Bcc and no dave inside" not grep -qiE '^Bcc:|dave@' "$T/bob.headers"
 check "the body text is intact" grep -q 'From now on we meet on Fridays.' "$T/bob.plain"
 "$PY" - "$T/bob.plain" "$T/budget.bin" >"$T/att.check" 2>&1 <<'EOF'
 import email, sys
