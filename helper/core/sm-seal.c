@@ -338,6 +338,18 @@ seal_group(Session *s, SmPlanGroup *group, GError **error)
 }
 
 static gboolean
+plan_protects(const SmPlan *plan, const SmSealOptions *options)
+{
+  for (guint i = 0; i < plan->groups->len; i++)
+    {
+      SmDecision d = ((SmPlanGroup *)g_ptr_array_index(plan->groups, i))->decision;
+      if (d == SM_DECISION_ENCRYPT_OPENPGP || d == SM_DECISION_ENCRYPT_SMIME || options->sign)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
 session_init(Session *s, const SmPlan *plan, GMimeMessage *message, GError **error)
 {
   s->body = g_mime_message_get_mime_part(message);
@@ -347,8 +359,10 @@ session_init(Session *s, const SmPlan *plan, GMimeMessage *message, GError **err
                           _("the message has no body to seal"));
       return FALSE;
     }
-  if (!prepare_for_signing(s->body, 0, sm_limits_get(session_limits(s), SM_LIMIT_MIME_DEPTH),
-                           error))
+  /* Only when something is signed or encrypted: a plan of plain copies leaves the body as is. */
+  if (plan_protects(plan, s->options)
+      && !prepare_for_signing(s->body, 0, sm_limits_get(session_limits(s), SM_LIMIT_MIME_DEPTH),
+                              error))
     return FALSE;
   s->template_msg = sm_seal_headers_template(message);
   if (s->options->autocrypt && s->sender != NULL)

@@ -32,8 +32,9 @@ typedef struct {
 /* One sealed message per plan group, in plan order. A blocked plan is an SM_ERROR_POLICY error.
  * Encrypted groups are signed whenever the sender (plan->sender) has a usable secret key of the
  * group's protocol; plain and require-tls groups only with options->sign. Bcc is removed from
- * every copy. @message's leaf parts may get a 7-bit-safe transfer encoding (quoted-printable or
- * base64), as signed MIME requires (RFC 3156 section 3); their content is unchanged.
+ * every copy. When any copy is signed or encrypted, @message's leaf parts get a 7-bit-safe
+ * transfer encoding (quoted-printable or base64), as signed MIME requires (RFC 3156 section 3),
+ * which plain copies of the same plan share; the content is unchanged.
  * The sealed bodies read their ciphertext from unlinked temporary files (TMPDIR), so a large
  * attachment costs disk, not memory; plaintext is never written to disk. */
 GPtrArray *sm_seal_plan(const SmPlan *plan, GMimeMessage *message, const SmSealOptions *options,

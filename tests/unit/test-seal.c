@@ -460,6 +460,9 @@ test_plain_unchanged(void)
   g_assert_true(GMIME_IS_TEXT_PART(body));
   g_autofree char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
   g_assert_nonnull(strstr(text, "The numbers are in.   \n"));
+  /* Nothing signed: the transfer encoding is the one the sender chose. */
+  g_assert_cmpint(g_mime_part_get_content_encoding(GMIME_PART(body)), ==,
+                  GMIME_CONTENT_ENCODING_8BIT);
 }
 
 static void
