@@ -6,7 +6,7 @@ PKGS="build-essential meson ninja-build pkg-config gettext
   libglib2.0-dev libgmime-3.0-dev libgpgme-dev libetpan-dev libssl-dev libjson-glib-dev libsqlite3-dev
   libpoppler-glib-dev libxml2-dev libarchive-dev
   gnupg gpgsm gpg-agent dirmngr openssl sqlite3 clang libclang-rt-14-dev python3 ca-certificates
-  postfix dovecot-imapd dovecot-lmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp mutt isync curl ssl-cert procps psmisc file"
+  postfix dovecot-imapd dovecot-lmtpd swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp mutt isync curl ssl-cert procps psmisc file time"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
