@@ -95,35 +95,95 @@ word_ok(const char *hay, gsize hay_len, gsize at, gsize kw_len)
   return kw_len > 3 || at + kw_len >= hay_len || !is_ascii_alpha((guint8)hay[at + kw_len]);
 }
 
-static gboolean
-contains_word(const char *hay, gsize hay_len, const char *kw)
+/* All keywords, deduplicated, with the contexts they belong to, indexed by first byte so that a
+ * window is read once for every context at the same time. */
+typedef struct
 {
-  gsize kw_len = strlen(kw);
-  const char *p = hay;
-  while (p != NULL && (gsize)(p - hay) + kw_len <= hay_len)
+  const char *kw;
+  guint8 len;
+  guint32 mask;
+} Keyword;
+
+#define KEYWORDS_MAX 512
+
+static Keyword keywords[KEYWORDS_MAX];
+static guint16 first_byte[257]; /* keywords[first_byte[c] .. first_byte[c + 1]) start with c */
+
+static int
+keyword_cmp(gconstpointer a, gconstpointer b)
+{
+  const Keyword *x = a, *y = b;
+  return (int)(guint8)x->kw[0] - (int)(guint8)y->kw[0];
+}
+
+static void
+keywords_init(void)
+{
+  static gsize once = 0;
+  if (!g_once_init_enter(&once))
+    return;
+  guint n = 0;
+  for (int c = 0; c < SM_CTX_COUNT; c++)
+    for (gsize k = 0; ctx_words[c][k] != NULL; k++)
+      {
+        guint i = 0;
+        while (i < n && strcmp(keywords[i].kw, ctx_words[c][k]) != 0)
+          i++;
+        if (i == n && n < KEYWORDS_MAX)
+          keywords[n++] = (Keyword){ ctx_words[c][k], (guint8)strlen(ctx_words[c][k]), 0 };
+        if (i < n)
+          keywords[i].mask |= 1u << c;
+      }
+  qsort(keywords, n, sizeof(Keyword), keyword_cmp);
+  for (guint c = 0, i = 0; c <= 256; c++)
     {
-      p = memmem(p, hay_len - (gsize)(p - hay), kw, kw_len);
-      if (p == NULL)
-        return FALSE;
-      if (word_ok(hay, hay_len, (gsize)(p - hay), kw_len))
-        return TRUE;
-      p++;
+      while (i < n && (guint8)keywords[i].kw[0] < c)
+        i++;
+      first_byte[c] = (guint16)i;
     }
-  return FALSE;
+  g_once_init_leave(&once, 1);
+}
+
+void
+sm_scan_context_masks(const char *text, gsize lo, gsize lo_same, gsize hi, guint32 *all,
+                      guint32 *same)
+{
+  char low[CTX_WINDOW_MAX + 1];
+  gsize n = MIN(hi - lo, (gsize)CTX_WINDOW_MAX);
+  *all = *same = 0;
+  keywords_init();
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 c = (guint8)text[lo + i];
+      low[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    }
+  low[n] = '\0'; /* keywords are at least two bytes: low[i + 1] is always readable */
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 c = (guint8)low[i];
+      /* ASCII keywords start a word: skip the inside of words */
+      if (i > 0 && is_ascii_alpha(c) && is_ascii_alpha((guint8)low[i - 1]))
+        continue;
+      for (guint k = first_byte[c]; k < first_byte[c + 1]; k++)
+        {
+          const Keyword *kw = &keywords[k];
+          if (low[i + 1] != kw->kw[1] || i + kw->len > n
+              || memcmp(low + i, kw->kw, kw->len) != 0 || !word_ok(low, n, i, kw->len))
+            continue;
+          *all |= kw->mask;
+          if (lo + i >= lo_same)
+            *same |= kw->mask;
+        }
+    }
 }
 
 gboolean
 sm_scan_context_near(SmScanContext ctx, const char *text, gsize win_start, gsize win_end)
 {
-  char low[CTX_WINDOW_MAX];
-  gsize n = MIN(win_end - win_start, (gsize)CTX_WINDOW_MAX);
+  guint32 all, same;
   g_return_val_if_fail(ctx < SM_CTX_COUNT, FALSE);
-  for (gsize i = 0; i < n; i++)
-    low[i] = g_ascii_tolower(text[win_start + i]);
-  for (gsize k = 0; ctx_words[ctx][k] != NULL; k++)
-    if (contains_word(low, n, ctx_words[ctx][k]))
-      return TRUE;
-  return FALSE;
+  sm_scan_context_masks(text, win_start, win_start, win_end, &all, &same);
+  return (all >> ctx) & 1;
 }
 
 /* Capitalised words that start many sentences or label identifiers but are not names. */
@@ -289,7 +349,8 @@ static const char *const medical_terms[]
         "cellgift",      "cancer",        "depression",      "graviditet",   "diagnose",
         "chemotherapie", "krebs",         "schwangerschaft", "befund",       NULL };
 
-static guint8 medical_bigrams[8192]; /* one bit per (first, second) byte pair */
+static guint8 medical_filter[(1u << SM_MEDICAL_FILTER_BITS) / 8]; /* by the first 4 bytes */
+static guint8 medical_len[G_N_ELEMENTS(medical_terms)];
 
 static void
 medical_init(void)
@@ -299,31 +360,30 @@ medical_init(void)
     {
       for (gsize i = 0; medical_terms[i] != NULL; i++)
         {
-          guint v = ((guint)(guint8)medical_terms[i][0] << 8) | (guint8)medical_terms[i][1];
-          medical_bigrams[v >> 3] |= (guint8)(1u << (v & 7));
+          medical_len[i] = (guint8)strlen(medical_terms[i]);
+          guint h = sm_scan_prefix_hash((const guint8 *)medical_terms[i]);
+          medical_filter[h >> 3] |= (guint8)(1u << (h & 7));
         }
       g_once_init_leave(&once, 1);
     }
 }
 
-gboolean
-sm_scan_context_medical_bigram(guint8 a, guint8 b)
+const guint8 *
+sm_scan_context_medical_filter(void)
 {
-  if (a < 0x80)
-    a |= 0x20;
-  if (b < 0x80)
-    b |= 0x20;
-  guint v = ((guint)a << 8) | b;
   medical_init();
-  return (medical_bigrams[v >> 3] >> (v & 7)) & 1;
+  return medical_filter;
 }
 
 gsize
 sm_scan_context_medical_term(const char *p, gsize avail)
 {
+  if (avail < 4)
+    return 0;
+  medical_init();
   for (gsize i = 0; medical_terms[i] != NULL; i++)
     {
-      gsize n = strlen(medical_terms[i]);
+      gsize n = medical_len[i];
       if (n > avail || g_ascii_strncasecmp(p, medical_terms[i], n) != 0)
         continue;
       /* whole word, or an inflection ("diagnoses", "cancers") */
@@ -335,4 +395,10 @@ sm_scan_context_medical_term(const char *p, gsize avail)
       return e;
     }
   return 0;
+}
+
+void
+sm_scan_context_init(void)
+{
+  medical_init();
 }

@@ -45,6 +45,7 @@ struct _SmScanner
   guint64 line;
   gboolean line_quoted;
   gboolean forwarded;
+  const guint8 *medical_filter;
 };
 
 /* ---------- bytes ---------- */
@@ -129,55 +130,6 @@ is_alnum(guint8 c)
   return is_alpha(c) || (guint8)(c - '0') < 10;
 }
 
-/* Next position >= @i whose byte may start a candidate, or @end. */
-static gsize
-next_interesting(const guint8 *b, gsize i, gsize end)
-{
-#if defined(__SSE2__)
-  const __m128i shift = _mm_set1_epi8((char)(0x80 - '0'));
-  const __m128i ten = _mm_set1_epi8((char)(0x80 + 10));
-  const __m128i at = _mm_set1_epi8('@');
-  const __m128i ef = _mm_set1_epi8((char)0xEF);
-  const __m128i sp = _mm_set1_epi8(' ');
-  while (i + 16 <= end)
-    {
-      __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
-      __m128i dig = _mm_cmplt_epi8(_mm_add_epi8(v, shift), ten);
-      __m128i m = _mm_or_si128(_mm_or_si128(dig, _mm_cmpeq_epi8(v, at)),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, ef), _mm_cmpeq_epi8(v, sp)));
-      int mask = _mm_movemask_epi8(m);
-      if (mask != 0)
-        return i + (gsize)__builtin_ctz((unsigned)mask);
-      i += 16;
-    }
-#endif
-  for (; i < end; i++)
-    {
-      guint8 c = b[i];
-      if ((guint8)(c - '0') < 10 || c == '@' || c == 0xEF || c == ' ')
-        return i;
-    }
-  return end;
-}
-
-static guint64
-count_newlines(const guint8 *b, gsize from, gsize to)
-{
-  guint64 n = 0;
-  gsize i = from;
-#if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
-  for (; i + 16 <= to; i += 16)
-    {
-      __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
-      n += (guint64)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
-    }
-#endif
-  for (; i < to; i++)
-    n += b[i] == '\n';
-  return n;
-}
-
 /* ---------- lines, quoting ---------- */
 
 static gboolean
@@ -194,25 +146,56 @@ static const char *const forward_words[]
 
 /* A forwarded-message separator line ("---------- Forwarded message ---------") in
  * [from, to): everything after it is quoted. */
+/* A forwarded-message separator line at @p ("---------- Forwarded message ---------",
+ * "-----Original Message-----", "Begin forwarded message:"): everything after it is quoted. */
 static gboolean
-find_forward_marker(const guint8 *b, gsize from, gsize to)
+forward_marker_at(const guint8 *b, gsize p, gsize len)
 {
-  const guint8 *p = b + from;
-  while ((p = memmem(p, (gsize)(b + to - p), "-----", 5)) != NULL)
+  if (p + 24 <= len && memcmp(b + p, "Begin forwarded message:", 24) == 0)
+    return TRUE;
+  if (p + 5 > len || memcmp(b + p, "-----", 5) != 0)
+    return FALSE;
+  const guint8 *nl = memchr(b + p, '\n', MIN(len - p, (gsize)120));
+  gsize n = nl != NULL ? (gsize)(nl - b) - p : MIN(len - p, (gsize)120);
+  char low[128];
+  for (gsize i = 0; i < n; i++)
+    low[i] = g_ascii_tolower(b[p + i]);
+  for (gsize k = 0; forward_words[k] != NULL; k++)
+    if (memmem(low, n, forward_words[k], strlen(forward_words[k])) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Newlines in [from, to); with @forward, also looks at the start of each line for a forward
+ * marker (lines are counted anyway, so this costs one byte test per line). */
+static guint64
+count_newlines(const guint8 *b, gsize from, gsize to, gsize len, gboolean *forward)
+{
+  guint64 n = 0;
+  gsize i = from;
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  for (; i + 16 <= to; i += 16)
     {
-      const guint8 *nl = memchr(p, '\n', (gsize)(b + to - p));
-      gsize n = MIN((gsize)((nl ? nl : b + to) - p), (gsize)120);
-      char low[128];
-      for (gsize i = 0; i < n; i++)
-        low[i] = g_ascii_tolower(p[i]);
-      for (gsize k = 0; forward_words[k] != NULL; k++)
-        if (memmem(low, n, forward_words[k], strlen(forward_words[k])) != NULL)
-          return TRUE;
-      p += 5;
-      if (p >= b + to)
-        break;
+      __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+      /* a loop rather than popcount, which x86-64 baseline lacks; newlines are few per block */
+      for (unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)); m != 0; m &= m - 1)
+        {
+          n++;
+          gsize q = i + (gsize)__builtin_ctz(m) + 1;
+          if (forward != NULL && q < len && (b[q] == '-' || b[q] == 'B') && !*forward)
+            *forward = forward_marker_at(b, q, len);
+        }
     }
-  return memmem(b + from, to - from, "Begin forwarded message:", 24) != NULL;
+#endif
+  for (; i < to; i++)
+    if (b[i] == '\n')
+      {
+        n++;
+        if (forward != NULL && i + 1 < len && (b[i + 1] == '-' || b[i + 1] == 'B') && !*forward)
+          *forward = forward_marker_at(b, i + 1, len);
+      }
+  return n;
 }
 
 /* Moves the line tracker forward to @pos (a position in buf). */
@@ -222,12 +205,10 @@ advance_lines(SmScanner *sc, gsize pos)
   const guint8 *b = sc->buf->data;
   if (pos <= sc->line_pos)
     return;
-  sc->line += count_newlines(b, sc->line_pos, pos);
+  sc->line += count_newlines(b, sc->line_pos, pos, sc->buf->len, &sc->forwarded);
   const guint8 *nl = memrchr(b + sc->line_pos, '\n', pos - sc->line_pos);
   if (nl != NULL)
     sc->line_quoted = line_is_quoted(b, (gsize)(nl - b) + 1, sc->buf->len);
-  if (!sc->forwarded && find_forward_marker(b, sc->line_pos, pos))
-    sc->forwarded = TRUE;
   sc->line_pos = pos;
 }
 
@@ -243,7 +224,7 @@ locate(SmScanner *sc, gsize pos, guint64 *line, gboolean *quoted)
       return;
     }
   /* an earlier position (org patterns, names): count back */
-  *line = sc->line - count_newlines(b, pos, sc->line_pos);
+  *line = sc->line - count_newlines(b, pos, sc->line_pos, sc->buf->len, NULL);
   const guint8 *nl = pos > 0 ? memrchr(b, '\n', pos) : NULL;
   *quoted = nl != NULL ? line_is_quoted(b, (gsize)(nl - b) + 1, sc->buf->len) : sc->line_quoted;
   *quoted = *quoted || sc->forwarded;
@@ -252,31 +233,29 @@ locate(SmScanner *sc, gsize pos, guint64 *line, gboolean *quoted)
 /* ---------- emitting ---------- */
 
 /* The context window of [s, e): up to @before bytes back, not beyond the previous line (a label
- * often sits on the line above), and up to SCAN_CTX_AFTER bytes on the same line. With
- * @same_line (identifiers without a check digit) the line above counts only when the match
- * starts its line, so that a label does not leak onto the next line's numbers. */
+ * often sits on the line above), and up to SCAN_CTX_AFTER bytes on the same line. *@lo_same is
+ * where the window of identifiers without a check digit starts: their own line, or the line
+ * above when the match starts its line, so that a label does not leak onto the next line. */
 static void
-window(const SmScanner *sc, gsize s, gsize e, gsize before, gboolean same_line, gsize *ws,
-       gsize *we)
+window(const SmScanner *sc, gsize s, gsize e, gsize before, gsize *lo, gsize *lo_same, gsize *hi)
 {
   const guint8 *b = sc->buf->data;
-  gsize lo = s > before ? s - before : 0;
-  gsize hi = MIN(sc->buf->len, e + SCAN_CTX_AFTER);
-  const guint8 *nl = s > lo ? memrchr(b + lo, '\n', s - lo) : NULL;
+  gsize start = s > before ? s - before : 0;
+  gsize end = MIN(sc->buf->len, e + SCAN_CTX_AFTER);
+  const guint8 *nl = s > start ? memrchr(b + start, '\n', s - start) : NULL;
   gboolean starts_line = nl != NULL;
   for (const guint8 *p = nl != NULL ? nl + 1 : b + s; p < b + s && starts_line; p++)
     starts_line = *p == ' ' || *p == '\t' || *p == '\r' || *p == '>';
-  if (nl != NULL && same_line && !starts_line)
-    lo = (gsize)(nl - b) + 1;
-  else if (nl != NULL && (gsize)(nl - b) > lo)
+  *lo = start;
+  if (nl != NULL && (gsize)(nl - b) > start)
     {
-      const guint8 *nl2 = memrchr(b + lo, '\n', (gsize)(nl - b) - lo);
+      const guint8 *nl2 = memrchr(b + start, '\n', (gsize)(nl - b) - start);
       if (nl2 != NULL)
-        lo = (gsize)(nl2 - b) + 1;
+        *lo = (gsize)(nl2 - b) + 1;
     }
-  const guint8 *after = e < hi ? memchr(b + e, '\n', hi - e) : NULL;
-  *ws = lo;
-  *we = after != NULL ? (gsize)(after - b) : hi;
+  *lo_same = nl != NULL && !starts_line ? (gsize)(nl - b) + 1 : *lo;
+  const guint8 *after = e < end ? memchr(b + e, '\n', end - e) : NULL;
+  *hi = after != NULL ? (gsize)(after - b) : end;
 }
 
 static gboolean
@@ -307,8 +286,8 @@ sm_scanner_emit(SmScanner *sc, SmScanType type, SmConfidence conf, gsize s, gsiz
     return;
   /* 201 CMR 17.02: a name next to the identifier makes it "personal information". */
   const char *text = (const char *)sc->buf->data;
-  gsize ws, we;
-  window(sc, s, e, SCAN_NAME_BEFORE, FALSE, &ws, &we);
+  gsize ws, ws_same, we;
+  window(sc, s, e, SCAN_NAME_BEFORE, &ws, &ws_same, &we);
   gsize ns, ne;
   char initials[16];
   if (!sm_scan_context_find_name(text, s, e, ws, we, &ns, &ne, initials))
@@ -326,7 +305,7 @@ collect(const guint8 *b, gsize s, gsize len, SmScanToken *t, gboolean *overflow)
 {
   gsize p = s;
   t->nd = t->ng = 0;
-  t->ctx_done = t->ctx_val = 0;
+  t->ctx_done = FALSE;
   t->cut = FALSE;
   *overflow = FALSE;
   for (;;)
@@ -388,17 +367,25 @@ sm_scanner_context(SmScanner *sc, SmScanToken *t, SmScanContext c, gsize s, gsiz
 {
   gboolean same_line
       = c == SM_CTX_BANK || c == SM_CTX_PASSPORT || c == SM_CTX_LICENSE || c == SM_CTX_PHONE;
-  if (t != NULL && (t->ctx_done & (1u << c)))
-    return (t->ctx_val >> c) & 1;
-  gsize ws, we;
-  window(sc, s, e, SCAN_CTX_BEFORE, same_line, &ws, &we);
-  gboolean near = sm_scan_context_near(c, (const char *)sc->buf->data, ws, we);
-  if (t != NULL)
+  guint32 all, same;
+  if (t != NULL && t->ctx_done)
     {
-      t->ctx_done |= 1u << c;
-      t->ctx_val |= (guint32)near << c;
+      all = t->ctx_all;
+      same = t->ctx_same;
     }
-  return near;
+  else
+    {
+      gsize lo, lo_same, hi;
+      window(sc, s, e, SCAN_CTX_BEFORE, &lo, &lo_same, &hi);
+      sm_scan_context_masks((const char *)sc->buf->data, lo, lo_same, hi, &all, &same);
+      if (t != NULL)
+        {
+          t->ctx_done = TRUE;
+          t->ctx_all = all;
+          t->ctx_same = same;
+        }
+    }
+  return ((same_line ? same : all) >> c) & 1;
 }
 
 static gboolean
@@ -490,43 +477,89 @@ scan_digits(SmScanner *sc, gsize s, gsize len)
   return t.cut && next < t.ng ? t.gstart[next] : e;
 }
 
-/* Scans [sc->scan_from, limit); candidates may read up to buf->len. */
+/* A word starting at @p may be a medical term: test the prefix filter, then the vocabulary. */
+static inline gsize
+medical_at(SmScanner *sc, const guint8 *b, gsize p, gsize len)
+{
+  guint h;
+  if (p + 4 > len)
+    return 0;
+  h = sm_scan_prefix_hash(b + p);
+  if (!((sc->medical_filter[h >> 3] >> (h & 7)) & 1))
+    return 0;
+  return sm_scan_detect_medical_term(sc, p);
+}
+
+/* One byte that may start a candidate; returns where scanning resumes. */
+static gsize
+dispatch(SmScanner *sc, const guint8 *b, gsize i, gsize len)
+{
+  char dc;
+  if (b[i] == '@')
+    {
+      gsize end = sm_scan_detect_email(sc, i);
+      return MAX(end, i + 1);
+    }
+  if (sm_scan_digit_at(b, i, len, &dc) > 0)
+    return scan_digits(sc, i, len);
+  return i + 1;
+}
+
+static inline gboolean
+special_byte(guint8 c)
+{
+  return (guint8)(c - '0') < 10 || c == '@' || c == 0xEF;
+}
+
+/* Scans [sc->scan_from, limit); candidates may read up to buf->len. 16 bytes at a time: one
+ * mask of bytes that start candidates (digits, '@', the lead byte of full-width digits) and one
+ * of spaces, after which the medical vocabulary filter is tested inline. */
 static void
 scan_builtin(SmScanner *sc, gsize limit)
 {
   const guint8 *b = sc->buf->data;
   gsize len = sc->buf->len;
   gsize i = sc->scan_from;
-  while (i < limit)
+#if defined(__SSE2__)
+  const __m128i shift = _mm_set1_epi8((char)(0x80 - '0'));
+  const __m128i ten = _mm_set1_epi8((char)(0x80 + 10));
+  const __m128i at = _mm_set1_epi8('@');
+  const __m128i ef = _mm_set1_epi8((char)0xEF);
+  const __m128i sp = _mm_set1_epi8(' ');
+  while (i + 16 <= limit)
     {
-      i = next_interesting(b, i, limit);
-      if (i >= limit)
-        break;
-      guint8 c = b[i];
-      char dc;
-      if (c == ' ')
+      __m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+      __m128i dig = _mm_cmplt_epi8(_mm_add_epi8(v, shift), ten);
+      unsigned special = (unsigned)_mm_movemask_epi8(
+          _mm_or_si128(dig, _mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, ef))));
+      unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+      unsigned first = special != 0 ? (unsigned)__builtin_ctz(special) : 16;
+      spaces &= (1u << first) - 1;
+      gsize resume = 0;
+      while (spaces != 0 && resume == 0)
         {
-          gsize next = i + 1;
-          if (i + 2 < len && sm_scan_context_medical_bigram(b[i + 1], b[i + 2]))
-            {
-              gsize end = sm_scan_detect_medical_term(sc, i + 1);
-              next = MAX(next, end);
-            }
-          i = next;
+          resume = medical_at(sc, b, i + (gsize)__builtin_ctz(spaces) + 1, len);
+          spaces &= spaces - 1;
         }
-      else if (c == '@')
-        {
-          gsize end = sm_scan_detect_email(sc, i);
-          i = MAX(end, i + 1);
-        }
-      else if (sm_scan_digit_at(b, i, len, &dc) > 0)
-        {
-          i = scan_digits(sc, i, len);
-        }
+      if (resume != 0)
+        i = resume;
+      else if (special != 0)
+        i = dispatch(sc, b, i + first, len);
       else
+        i += 16;
+    }
+#endif
+  for (; i < limit;)
+    {
+      if (b[i] == ' ')
         {
-          i++;
+          gsize resume = medical_at(sc, b, i + 1, len);
+          i = resume != 0 ? resume : i + 1;
         }
+      else if (special_byte(b[i]))
+        i = dispatch(sc, b, i, len);
+      else
+        i++;
     }
   sc->scan_from = MAX(i, limit);
 }
@@ -550,8 +583,8 @@ process(SmScanner *sc, gboolean final)
       for (guint k = 0; k < sc->patterns->len; k++)
         sm_scan_pattern_run(g_ptr_array_index(sc->patterns, k), (const char *)sc->buf->data, len,
                             sc->pat_from, limit, sc->base, pattern_hit, sc);
-      sc->pat_from = limit;
     }
+  sc->pat_from = MAX(sc->pat_from, limit);
   if (limit > sc->scan_from)
     scan_builtin(sc, limit);
   if (final)
@@ -572,6 +605,7 @@ SmScanner *
 sm_scanner_new(const GPtrArray *patterns, SmScanHitFunc func, gpointer user_data)
 {
   SmScanner *sc = g_new0(SmScanner, 1);
+  sc->medical_filter = sm_scan_context_medical_filter();
   sc->buf = g_byte_array_sized_new(SCAN_CHUNK + SCAN_TAIL + SCAN_KEEP_BEFORE);
   sc->patterns = patterns;
   sc->func = func;

@@ -99,6 +99,10 @@ typedef enum
 /* TRUE when a context word of @ctx occurs in @text[win_start, win_end), a window around a
  * match, compared case-insensitively for ASCII. */
 gboolean sm_scan_context_near(SmScanContext ctx, const char *text, gsize win_start, gsize win_end);
+/* One pass over @text[lo, hi): the contexts whose words occur anywhere (*@all) and from
+ * @lo_same on (*@same), one bit per SmScanContext. */
+void sm_scan_context_masks(const char *text, gsize lo, gsize lo_same, gsize hi, guint32 *all,
+                           guint32 *same);
 /* Looks for a person's name in the window before/after a match: two capitalised words that
  * are not common non-name words, or a name label ("Name:", "Nom :", "姓名"). On success the
  * absolute span of the name and its initials ("J. S.") are returned. */
@@ -107,8 +111,20 @@ gboolean sm_scan_context_find_name(const char *text, gsize match_start, gsize ma
                                    gsize *name_end, char initials[16]);
 /* Medical vocabulary at a word start: returns the length of the term at @p, or 0. */
 gsize sm_scan_context_medical_term(const char *p, gsize avail);
-/* First-two-byte filter for sm_scan_context_medical_term (lower-cased bytes). */
-gboolean sm_scan_context_medical_bigram(guint8 a, guint8 b);
+/* Cheap filter on the first four bytes of a word: a bit per hash of the lower-cased prefix of
+ * every medical term (the scanner tests it inline at each word start). */
+#define SM_MEDICAL_FILTER_BITS 16
+const guint8 *sm_scan_context_medical_filter(void);
+
+static inline guint
+sm_scan_prefix_hash(const guint8 *p)
+{
+  guint32 v = (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+  /* ASCII letters to lower case; other bytes keep their value apart from bit 5 */
+  return ((v | 0x20202020u) * 2654435761u) >> (32 - SM_MEDICAL_FILTER_BITS);
+}
+
+void sm_scan_context_init(void);
 
 /* ---- the candidate scanner (sm-scan-detect.c) ---- */
 typedef struct _SmScanPattern SmScanPattern; /* an org pattern, compiled */
@@ -141,7 +157,8 @@ typedef struct
   gboolean cut;                /* the run went on beyond SM_TOK_MAX_GROUPS / _DIGITS */
   char right_char;
   guint8 left;               /* byte before the run */
-  guint32 ctx_done, ctx_val; /* context cache, one bit per SmScanContext */
+  gboolean ctx_done;         /* ctx_all / ctx_same computed */
+  guint32 ctx_all, ctx_same; /* contexts near the token, one bit per SmScanContext */
 } SmScanToken;
 
 /* One candidate: groups [g0, g1) of a token. */
