@@ -1,11 +1,11 @@
 /* sm-bundle-report: what `sealmail bundle import` and `status` print with --json.
  *
- * import: { "changed", "version", "previous_version", "issuer",
+ * import: { "format_version", "changed", "version", "previous_version", "issuer",
  *           "signer": { "fingerprint", "newly_pinned" },
  *           "openpgp": { "added", "updated", "unchanged" }, "smime": { "added", "unchanged" },
  *           "ca": { "trusted", "already_trusted", "distrusted" },
  *           "policy": { "change": "none" | "installed" | "updated" | "unchanged", "path" } }
- * status: { "installed", "version", "issuer", "imported_at", "pinned",
+ * status: { "format_version", "installed", "version", "issuer", "imported_at", "pinned",
  *           "keys": { "openpgp": [...], "smime": [...] } }
  * Fingerprints are upper-case hex strings; lists are sorted. */
 #include "sm-bundle.h"
@@ -62,6 +62,8 @@ sm_bundle_report_to_json(const SmBundleReport *r)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
+  json_builder_set_member_name(b, "format_version");
+  json_builder_add_int_value(b, SM_JSON_FORMAT_VERSION);
   json_builder_set_member_name(b, "changed");
   json_builder_add_boolean_value(b, r->changed);
   json_builder_set_member_name(b, "version");
@@ -116,6 +118,8 @@ sm_bundle_status_to_json(GKeyFile *installed, const char *pinned)
   g_auto(GStrv) smime = g_key_file_get_string_list(installed, "keys", "smime", NULL, NULL);
 
   json_builder_begin_object(b);
+  json_builder_set_member_name(b, "format_version");
+  json_builder_add_int_value(b, SM_JSON_FORMAT_VERSION);
   json_builder_set_member_name(b, "installed");
   json_builder_add_boolean_value(b, have);
   json_builder_set_member_name(b, "version");

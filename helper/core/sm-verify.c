@@ -707,7 +707,10 @@ finalize_signature(SmVerifyState *st, SmVerifySignature *sig)
       for (gsize i = 0; i < G_N_ELEMENTS(disqualifying); i++)
         if (sm_verify_result_has_finding(st->result, disqualifying[i]))
           sm_verify_add_finding(sig->findings, disqualifying[i]);
-      if (!sig->from_matches && sig->fingerprint != NULL && st->result->from_address != NULL)
+      /* Without the key nobody knows who signed: that is the unknown-key status, not a
+       * mismatch. */
+      if (!sig->from_matches && sig->status != SM_VERIFY_STATUS_UNKNOWN_KEY
+          && sig->fingerprint != NULL && st->result->from_address != NULL)
         sm_verify_add_finding(sig->findings, SM_VERIFY_FINDING_SIGNER_MISMATCH);
     }
   if (sig->status == SM_VERIFY_STATUS_VALID_UNTRUSTED && sig->trusted && sig->from_matches
