@@ -237,6 +237,25 @@ $MIME signed "$T/erin-gpgsm.eml" "$T/smime.content" "$T/smime.p7s" 2>"$T/extract
 check "gpgsm verifies the detached signature: VALIDSIG alice's certificate" \
   sh -c "gpgsm --homedir '$T/erin' --batch --status-fd 1 --verify '$T/smime.p7s' '$T/smime.content' 2>/dev/null | grep -q 'VALIDSIG $ALICE_X509'"
 
+say "# sealmail inspect (the verify module) reads what sealmail sealed, as each recipient"
+: >"$T/empty.conf"
+# inspect_json WHO FILE: the report with WHO's GnuPG home (GPGME's default home).
+inspect_json() { GNUPGHOME="$T/$1" "$SEALMAIL" --config "$T/empty.conf" inspect --json "$2"; }
+# report FILE EXPR: true when the Python expression EXPR holds for the report r; prints it if not.
+report() { "$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else json.dumps({k: r.get(k) for k in ("encryption", "signatures")}))' "$@"; }
+inspect_json bob "$PGP" >"$T/inspect-pgp.json" 2>"$T/inspect.err"
+check "inspect as bob: encrypted with OpenPGP and decrypted" report "$T/inspect-pgp.json" \
+  'r["encryption"]["encrypted"] and r["encryption"]["protocol"] == "openpgp" and r["encryption"]["decrypted"]'
+check "inspect as bob: alice's signature verified, signer matches From" report "$T/inspect-pgp.json" \
+  'r["signatures"][0]["status"] == "verified" and r["signatures"][0]["from_matches"]'
+inspect_json erin "$SMIME" >"$T/inspect-smime.json" 2>>"$T/inspect.err"
+check "inspect as erin: encrypted with S/MIME and decrypted" report "$T/inspect-smime.json" \
+  'r["encryption"]["encrypted"] and r["encryption"]["protocol"] == "smime" and r["encryption"]["decrypted"]'
+check "inspect as erin: alice's S/MIME signature verified, signer matches From" report "$T/inspect-smime.json" \
+  'r["signatures"][0]["protocol"] == "smime" and r["signatures"][0]["status"] == "verified" and r["signatures"][0]["from_matches"]'
+
 say "# sign-only to a recipient without keys (--sign): multipart/signed"
 sed -e 's/^To: .*/To: zed@nokey.example/' -e '/^Cc:/d' -e '/^Bcc:/d' "$T/falcon.eml" >"$T/signed.eml"
 sm seal --sign "$T/signed.eml" >"$T/signed.out" 2>"$T/signed.err"
