@@ -18,23 +18,26 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+/* SmProtocol values index the per-protocol arrays below. */
+#define SM_SEAL_PROTOCOLS (SM_PROTO_SMIME + 1)
+
 typedef struct
 {
   const SmPlan *plan;
   const SmSealOptions *options;
   const char *sender;
-  GMimeMessage *template_msg; /* header fields every copy starts from */
-  GMimeObject *body;          /* the submitted MIME tree (borrowed) */
-  gpgme_ctx_t ctx[2];         /* per SmProtocol, created on first use */
-  gpgme_key_t signer[2];      /* the sender's secret key per protocol, NULL = none */
-  gboolean signer_known[2];
+  GMimeMessage *template_msg;            /* header fields every copy starts from */
+  GMimeObject *body;                     /* the submitted MIME tree (borrowed) */
+  gpgme_ctx_t ctx[SM_SEAL_PROTOCOLS];    /* per SmProtocol, created on first use */
+  gpgme_key_t signer[SM_SEAL_PROTOCOLS]; /* the sender's secret key per protocol, NULL = none */
+  gboolean signer_known[SM_SEAL_PROTOCOLS];
   GBytes *autocrypt_keydata; /* the sender's minimal OpenPGP key, NULL = none */
 } Session;
 
 static void
 session_clear(Session *s)
 {
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < SM_SEAL_PROTOCOLS; i++)
     {
       g_clear_pointer(&s->signer[i], gpgme_key_unref);
       g_clear_pointer(&s->ctx[i], gpgme_release);
@@ -46,6 +49,7 @@ session_clear(Session *s)
 static gpgme_ctx_t
 session_ctx(Session *s, SmProtocol protocol, GError **error)
 {
+  g_return_val_if_fail(protocol < SM_SEAL_PROTOCOLS, NULL);
   if (s->ctx[protocol] == NULL)
     s->ctx[protocol] = sm_seal_gpgme_context(protocol, s->options->gnupg_home, error);
   return s->ctx[protocol];
@@ -55,6 +59,7 @@ session_ctx(Session *s, SmProtocol protocol, GError **error)
 static gpgme_key_t
 session_signer(Session *s, SmProtocol protocol, GError **error)
 {
+  g_return_val_if_fail(protocol < SM_SEAL_PROTOCOLS, NULL);
   if (s->signer_known[protocol] || s->sender == NULL)
     return s->signer[protocol];
   gpgme_ctx_t ctx = session_ctx(s, protocol, error);
