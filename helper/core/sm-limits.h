@@ -43,6 +43,15 @@ typedef enum {
   SM_LIMIT_SMTP_REPLY_LINES,     /* lines in one upstream reply */
   /* control socket (helper/control) */
   SM_LIMIT_CONTROL_REQUEST_BYTES,
+  SM_LIMIT_CONTROL_JSON_DEPTH,     /* nesting of arrays/objects in one request */
+  SM_LIMIT_CONTROL_CLIENTS,        /* concurrent control-socket clients */
+  SM_LIMIT_CONTROL_TIMEOUT_SECONDS, /* idle control client; also the client's reply wait */
+  /* audit (sm-audit) */
+  SM_LIMIT_AUDIT_TEXT_BYTES,       /* one reason or detail text stored */
+  SM_LIMIT_AUDIT_RECIPIENTS,       /* recipients stored per message record */
+  SM_LIMIT_AUDIT_FINDING_TYPES,    /* finding types stored per message record */
+  SM_LIMIT_AUDIT_BUSY_MS,          /* wait for a locked audit database */
+  SM_LIMIT_AUDIT_LIST,             /* records in one `sealmail audit` listing */
   /* org bundles (sm-bundle) */
   SM_LIMIT_BUNDLE_FILES,          /* files in one bundle, manifest included */
   SM_LIMIT_BUNDLE_FILE_BYTES,     /* one file of a bundle */
