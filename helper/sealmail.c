@@ -42,7 +42,10 @@ main(int argc, char **argv)
   int first = 1;
 
   setlocale(LC_ALL, "");
-  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  /* SEALMAIL_LOCALEDIR lets tests and uninstalled builds use catalogues that are not
+   * installed yet (meson installs the .mo files only at install time). */
+  const char *localedir = g_getenv("SEALMAIL_LOCALEDIR");
+  bindtextdomain(GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
   textdomain(GETTEXT_PACKAGE);
 

@@ -8,6 +8,7 @@
 #include "sm-smtp-pipeline.h"
 #include "sm-smtp-server.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -101,7 +102,7 @@ write_pid_file(Daemon *d, GError **error)
           && kill((pid_t)pid, 0) == 0 && (pid_t)pid != getpid())
         {
           g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                      _("sealmaild is already running (pid %" G_GUINT64_FORMAT ", %s)"), pid,
+                      _("sealmaild is already running (pid %" PRIu64 ", %s)"), pid,
                       d->pid_file);
           return FALSE;
         }
@@ -240,7 +241,10 @@ main(int argc, char **argv)
   int ready_fd = -1;
 
   setlocale(LC_ALL, "");
-  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  /* SEALMAIL_LOCALEDIR lets tests and uninstalled builds use catalogues that are not
+   * installed yet (meson installs the .mo files only at install time). */
+  const char *localedir = g_getenv("SEALMAIL_LOCALEDIR");
+  bindtextdomain(GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
   textdomain(GETTEXT_PACKAGE);
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);

@@ -9,6 +9,7 @@
 #include "sm-error.h"
 #include "sm-json.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,12 +107,12 @@ print_report(const SmBundleReport *r)
   g_autofree char *issuer = sm_json_sanitize(r->issuer, -1, 200);
   if (!r->changed)
     {
-      printf(_("Bundle version %" G_GUINT64_FORMAT " from %s is already installed; nothing "
+      printf(_("Bundle version %" PRIu64 " from %s is already installed; nothing "
                "changed.\n"),
              r->version, issuer);
       return;
     }
-  printf(_("Imported bundle version %" G_GUINT64_FORMAT " from %s, signed by %s.\n"), r->version,
+  printf(_("Imported bundle version %" PRIu64 " from %s, signed by %s.\n"), r->version,
          issuer, r->signer_fingerprint);
   if (r->newly_pinned)
     printf(_("  organisation key pinned: %s\n"), r->signer_fingerprint);
@@ -214,7 +215,7 @@ bundle_verify(SmCli *cli, int argc, char **argv)
   g_autofree char *issuer = sm_json_sanitize(v->manifest->issuer, -1, 200);
   g_autofree char *nb = g_date_time_format_iso8601(v->manifest->not_before);
   g_autofree char *na = g_date_time_format_iso8601(v->manifest->not_after);
-  printf(_("bundle version %" G_GUINT64_FORMAT " from %s, valid %s to %s, %u files: good\n"),
+  printf(_("bundle version %" PRIu64 " from %s, valid %s to %s, %u files: good\n"),
          v->manifest->version, issuer, nb, na, v->manifest->files->len);
   printf(_("signed (%s) by %s\n"), v->protocol == SM_PROTO_OPENPGP ? "OpenPGP" : "S/MIME",
          v->signer_fingerprint);
@@ -257,7 +258,7 @@ bundle_status(SmCli *cli, int argc, char **argv)
   g_autofree char *issuer = g_key_file_get_string(st, "bundle", "issuer", NULL);
   g_autofree char *shown = sm_json_sanitize(issuer, -1, 200);
   g_autofree char *at = g_key_file_get_string(st, "bundle", "imported-at", NULL);
-  printf(_("bundle version %" G_GUINT64_FORMAT " from %s, imported %s\n"),
+  printf(_("bundle version %" PRIu64 " from %s, imported %s\n"),
          g_key_file_get_uint64(st, "bundle", "version", NULL), shown, at != NULL ? at : "?");
   printf(_("organisation key: %s\n"), pinned != NULL ? pinned : _("not pinned"));
   g_auto(GStrv) openpgp = g_key_file_get_string_list(st, "keys", "openpgp", NULL, NULL);

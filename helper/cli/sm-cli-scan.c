@@ -9,6 +9,7 @@
 #include "sm-message.h"
 #include "sm-scan.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 static void
@@ -23,7 +24,7 @@ print_finding(JsonObject *f)
                           : json_object_get_string_member(f, "masked");
   g_autofree char *safe_value = sm_json_sanitize(value, -1, 100);
   /* TRANSLATORS: part number, line, type, confidence, masked value */
-  printf(_("  part %s line %" G_GINT64_FORMAT ": %s (%s) %s"),
+  printf(_("  part %s line %" PRId64 ": %s (%s) %s"),
          json_object_get_string_member(f, "part"), json_object_get_int_member(f, "line"),
          json_object_get_string_member(f, "type"), json_object_get_string_member(f, "confidence"),
          safe_value);

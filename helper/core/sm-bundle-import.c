@@ -12,6 +12,7 @@
 #include "sm-error.h"
 #include "sm-json.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -419,8 +420,8 @@ check_version(GKeyFile *installed, const SmBundleVerification *v, const char *ma
   if (v->manifest->version < prev)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_POLICY,
-                  _("this bundle is version %" G_GUINT64_FORMAT ", older than the installed "
-                    "version %" G_GUINT64_FORMAT ": downgrades are refused (ask IT for the "
+                  _("this bundle is version %" PRIu64 ", older than the installed "
+                    "version %" PRIu64 ": downgrades are refused (ask IT for the "
                     "current bundle)"),
                   v->manifest->version, prev);
       return FALSE;
@@ -430,7 +431,7 @@ check_version(GKeyFile *installed, const SmBundleVerification *v, const char *ma
       if (g_strcmp0(prev_sha, manifest_sha) != 0)
         {
           g_set_error(error, SM_ERROR, SM_ERROR_POLICY,
-                      _("a different bundle with the same version %" G_GUINT64_FORMAT " is "
+                      _("a different bundle with the same version %" PRIu64 " is "
                         "already installed; IT must publish changes with a higher version"),
                       prev);
           return FALSE;

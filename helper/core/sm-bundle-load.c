@@ -8,6 +8,7 @@
 #include "sm-bundle-private.h"
 #include "sm-error.h"
 
+#include <inttypes.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <glib/gi18n.h>
@@ -67,15 +68,15 @@ check_room(LoadState *st, const char *rel, guint64 size, GError **error)
   if (g_hash_table_size(st->files) + 1 > max_files)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("the bundle holds more than bundle-files (%" G_GUINT64_FORMAT ") files"),
+                  _("the bundle holds more than bundle-files (%" PRIu64 ") files"),
                   max_files);
       return FALSE;
     }
   if (size > max_file || st->total + size > max_total)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("'%s' makes the bundle exceed bundle-file-bytes (%" G_GUINT64_FORMAT
-                    ") or bundle-bytes (%" G_GUINT64_FORMAT ")"),
+                  _("'%s' makes the bundle exceed bundle-file-bytes (%" PRIu64
+                    ") or bundle-bytes (%" PRIu64 ")"),
                   shown, max_file, max_total);
       return FALSE;
     }

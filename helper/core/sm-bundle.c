@@ -8,6 +8,7 @@
 #include "sm-bundle.h"
 #include "sm-error.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -179,7 +180,7 @@ get_unsigned(GKeyFile *kf, const char *key, guint64 min, guint64 max, guint64 *o
     {
       g_set_error(
           error, SM_ERROR, SM_ERROR_INVALID_INPUT,
-          _("[bundle] %s must be a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
+          _("[bundle] %s must be a whole number from %" PRIu64 " to %" PRIu64),
           key, min, max);
       return FALSE;
     }
@@ -232,7 +233,7 @@ parse_header(GKeyFile *kf, SmBundleManifest *m, GError **error)
   if (format != SM_BUNDLE_FORMAT)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_INVALID_INPUT,
-                  _("bundle format %" G_GUINT64_FORMAT " is not supported (this sealmail reads "
+                  _("bundle format %" PRIu64 " is not supported (this sealmail reads "
                     "format %d): update sealmail"),
                   format, SM_BUNDLE_FORMAT);
       return FALSE;
@@ -310,8 +311,8 @@ parse_files(GKeyFile *kf, SmBundleManifest *m, const SmLimits *limits, GError **
   if (n + 2 > max)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("the manifest lists %" G_GSIZE_FORMAT
-                    " files; the limit bundle-files is %" G_GUINT64_FORMAT),
+                  _("the manifest lists %zu"
+                    " files; the limit bundle-files is %" PRIu64),
                   n, max);
       return FALSE;
     }
@@ -344,7 +345,7 @@ sm_bundle_manifest_parse(const char *data, gsize len, const SmLimits *limits, GE
   if (len > max)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("the manifest is larger than bundle-manifest-bytes (%" G_GUINT64_FORMAT ")"),
+                  _("the manifest is larger than bundle-manifest-bytes (%" PRIu64 ")"),
                   max);
       return NULL;
     }

@@ -6,6 +6,7 @@
 #include "sm-message-private.h"
 #include "sm-error.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -67,7 +68,7 @@ push(Scan *s, const guint8 *boundary, gsize len, guint64 max_depth, GError **err
   if (s->levels->len <= max_depth)
     return TRUE;
   g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-              _("MIME nesting deeper than %" G_GUINT64_FORMAT " levels (limit %s)"), max_depth,
+              _("MIME nesting deeper than %" PRIu64 " levels (limit %s)"), max_depth,
               sm_limits_name(SM_LIMIT_MIME_DEPTH));
   return FALSE;
 }

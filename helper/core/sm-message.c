@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <gpgme.h>
@@ -55,7 +56,7 @@ sm_message_read_all(const char *path, const SmLimits *limits, GError **error)
       break;
     if (buf->len + (guint64)n > max) {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("message is larger than the limit %s = %" G_GUINT64_FORMAT " bytes"),
+                  _("message is larger than the limit %s = %" PRIu64 " bytes"),
                   sm_limits_name(SM_LIMIT_MESSAGE_BYTES), max);
       return NULL;
     }
@@ -108,7 +109,7 @@ check_header_block(const guint8 *data, gsize len, const SmLimits *limits, GError
     } else if (is_field_line(data + pos, line_len)) {
       if (++fields > max_fields) {
         g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                    _("more than %" G_GUINT64_FORMAT " header fields (limit %s)"), max_fields,
+                    _("more than %" PRIu64 " header fields (limit %s)"), max_fields,
                     sm_limits_name(SM_LIMIT_HEADER_COUNT));
         return FALSE;
       }
@@ -118,7 +119,7 @@ check_header_block(const guint8 *data, gsize len, const SmLimits *limits, GError
     }
     if (end + 1 > max_bytes) {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("header block is larger than %" G_GUINT64_FORMAT " bytes (limit %s)"), max_bytes,
+                  _("header block is larger than %" PRIu64 " bytes (limit %s)"), max_bytes,
                   sm_limits_name(SM_LIMIT_HEADER_BLOCK_BYTES));
       return FALSE;
     }
@@ -253,13 +254,13 @@ static gboolean
 walk_object(WalkState *st, GMimeObject *obj, const char *id, guint depth)
 {
   if (depth > sm_limits_get(st->limits, SM_LIMIT_MIME_DEPTH)) {
-    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, _("MIME nesting deeper than %" G_GUINT64_FORMAT
+    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, _("MIME nesting deeper than %" PRIu64
                 " levels (limit %s)"), sm_limits_get(st->limits, SM_LIMIT_MIME_DEPTH),
                 sm_limits_name(SM_LIMIT_MIME_DEPTH));
     return FALSE;
   }
   if (++st->parts > sm_limits_get(st->limits, SM_LIMIT_MIME_PARTS)) {
-    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, _("more than %" G_GUINT64_FORMAT
+    g_set_error(st->error, SM_ERROR, SM_ERROR_LIMIT, _("more than %" PRIu64
                 " MIME parts (limit %s)"), sm_limits_get(st->limits, SM_LIMIT_MIME_PARTS),
                 sm_limits_name(SM_LIMIT_MIME_PARTS));
     return FALSE;

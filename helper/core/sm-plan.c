@@ -12,6 +12,7 @@
 #include "sm-json.h"
 #include "sm-message.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@ add_recipient(Collector *c, const char *raw, SmRecipientKind kind, GError **erro
   if (c->rcpts->len >= c->max)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("more than %" G_GUINT64_FORMAT " recipients (limit %s)"), c->max,
+                  _("more than %" PRIu64 " recipients (limit %s)"), c->max,
                   sm_limits_name(SM_LIMIT_PLAN_RECIPIENTS));
       return FALSE;
     }

@@ -15,6 +15,7 @@
 #include "sm-error.h"
 #include "sm-message.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -85,7 +86,7 @@ prepare_for_signing(GMimeObject *object, guint depth, guint64 max_depth, GError 
   if (depth > max_depth)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("the message is nested more than %s = %" G_GUINT64_FORMAT " levels deep"),
+                  _("the message is nested more than %s = %" PRIu64 " levels deep"),
                   sm_limits_name(SM_LIMIT_MIME_DEPTH), max_depth);
       return FALSE;
     }

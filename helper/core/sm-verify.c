@@ -16,6 +16,7 @@
 #include "sm-error.h"
 #include "sm-message.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -583,14 +584,14 @@ count_part(SmVerifyState *st, guint depth, GError **error)
   if (depth > max_depth)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("MIME nesting deeper than %" G_GUINT64_FORMAT " levels (limit %s)"), max_depth,
+                  _("MIME nesting deeper than %" PRIu64 " levels (limit %s)"), max_depth,
                   sm_limits_name(SM_LIMIT_MIME_DEPTH));
       return FALSE;
     }
   if (++st->parts > max_parts)
     {
       g_set_error(error, SM_ERROR, SM_ERROR_LIMIT,
-                  _("more than %" G_GUINT64_FORMAT " MIME parts (limit %s)"), max_parts,
+                  _("more than %" PRIu64 " MIME parts (limit %s)"), max_parts,
                   sm_limits_name(SM_LIMIT_MIME_PARTS));
       return FALSE;
     }

@@ -9,6 +9,7 @@
 #include "sm-smtp-parse.h"
 #include "sm-smtp-sasl.h"
 
+#include <inttypes.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -326,7 +327,7 @@ mail_params(SmSmtpSession *s, const SmSmtpCommand *cmd)
             return sm_smtp_reply_new(501, "5.5.4", "%s", _("Bad SIZE value"));
           if (size > s->max_message)
             return sm_smtp_reply_new(552, "5.3.4",
-                                     _("Message too big: the limit is %" G_GUINT64_FORMAT " bytes"),
+                                     _("Message too big: the limit is %" PRIu64 " bytes"),
                                      s->max_message);
         }
       else if (strcmp(p->keyword, "BODY") == 0)
@@ -451,7 +452,7 @@ end_of_data(SmSmtpSession *s)
     }
   if (sm_smtp_spool_overflowed(s->spool))
     return sm_smtp_reply_new(552, "5.3.4",
-                             _("Message too big: the limit is %" G_GUINT64_FORMAT " bytes"),
+                             _("Message too big: the limit is %" PRIu64 " bytes"),
                              s->max_message);
   if (sm_smtp_spool_bare_lf_lines(s->spool) > 0)
     g_message("session=%s event=bare-lf lines=%u action=normalised", s->id,

@@ -118,6 +118,7 @@ test_openpgp_address_matching(void)
   g_assert_cmpstr(second->address, ==, "second@example.org");
   /* The domain matches in any case ("case@Example.ORG" in the user ID). */
   g_autoptr(SmKey) c = check(r, "case@EXAMPLE.org", SM_PROTO_OPENPGP, "CASE", 0, NULL);
+  g_assert_cmpstr(c->address, ==, "case@example.org");
   /* The local part does not: the user ID says "Upper@example.org". */
   check(r, "upper@example.org", SM_PROTO_OPENPGP, NULL, SM_KEY_PROBLEM_NOT_FOUND, "no OpenPGP key");
   g_autoptr(SmKey) upper
@@ -150,6 +151,7 @@ test_smime(void)
         "no S/MIME certificate for bob@example.org");
   /* Erin has both. */
   g_autoptr(SmKey) erin = check(r, "erin@example.org", SM_PROTO_SMIME, "ERIN_SMIME", 0, NULL);
+  g_assert_cmpint(erin->protocol, ==, SM_PROTO_SMIME);
   g_autoptr(SmKey) erin_pgp = check(r, "erin@example.org", SM_PROTO_OPENPGP, "ERIN_PGP", 0, NULL);
   g_assert_cmpint(erin_pgp->protocol, ==, SM_PROTO_OPENPGP);
 }
