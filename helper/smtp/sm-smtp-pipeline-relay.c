@@ -53,6 +53,7 @@ sm_smtp_pipeline_prepare(SmSmtpPipeline *pipeline, const char *session_id,
   copy->rcpts = g_strdupv((char **)envelope->rcpts);
   copy->content_path = g_strdup(sm_smtp_spool_path(envelope->spool));
   copy->size = sm_smtp_spool_size(envelope->spool);
+  copy->original = TRUE;
   job->copies = g_ptr_array_new_with_free_func(copy_free);
   g_ptr_array_add(job->copies, copy);
   job->session_id = g_strdup(session_id);

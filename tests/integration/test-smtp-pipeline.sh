@@ -26,10 +26,10 @@ echo "== keys, made now"
 quiet() { "$@" >/dev/null 2>&1; }
 quiet gpg --batch --pinentry-mode loopback --passphrase '' \
   --quick-generate-key "Bob <bob@example.test>" ed25519 cert,sign never
-BOB=$(gpg --batch --with-colons --list-keys bob@example.test | awk -F: '/^fpr/ {print $10; exit}')
+BOB=$(gpg --batch --with-colons --list-keys bob@example.test 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
 quiet gpg --batch --pinentry-mode loopback --passphrase '' --quick-add-key "$BOB" cv25519 encrypt never
 echo "$BOB:6:" | quiet gpg --batch --import-ownertrust
-BOB_SUBKEY=$(gpg --batch --with-colons --list-keys bob@example.test | awk -F: '/^sub/ {print $5; exit}')
+BOB_SUBKEY=$(gpg --batch --with-colons --list-keys bob@example.test 2>/dev/null | awk -F: '/^sub/ {print $5; exit}')
 quiet openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K/ca.key" -out "$K/ca.pem" -days 30 \
   -subj '/O=Example Test/CN=Example Test Root' \
   -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
@@ -79,7 +79,7 @@ sd_check "  the body never crossed in clear" bash -c "! grep -q 'secret plans on
 sd_check "to bob, dave and carol: split in 3 copies" \
   send three bob@example.test,dave@example.test,carol@example.test --body "quarterly numbers three"
 sd_check "  the client was told" sd_last_has "250 2.0.0 OK, sent as 3 separate messages"
-sd_check "  bob, dave and carol each got one" bash -c "$(declare -f arrives count); arrives bob 2 && arrives dave 1 && arrives carol 1"
+sd_check "  bob, dave and carol each got one" eval "arrives bob 2 && arrives dave 1 && arrives carol 1"
 sd_check "  bob's: PGP/MIME, decrypts" pgp_decrypts_for_bob "$(newest bob)" "quarterly numbers three"
 sd_check "  dave's: S/MIME enveloped, openssl cms decrypts it" smime_decrypts_for_dave "$(newest dave)" "quarterly numbers three"
 sd_check "  carol's: plain text, over verified TLS" grep -q "quarterly numbers three" "$(newest carol)"
@@ -94,13 +94,14 @@ echo "== sensitive content"
 before=$(count carol)
 sd_check_not "an SSN to carol (no key): refused" send ssn carol@example.test \
   --body "My social security number is 536-22-4178."
+reply_550() { grep '^<\*\* 550' "$SD_HOME/last.out"; }
 sd_check "  550 5.7.1 naming the type and carol, not the number" \
-  bash -c "grep -q '550 5.7.1 Not sent: 1 ' '$SD_HOME/last.out' && grep -q 'carol@example.test' '$SD_HOME/last.out' && ! grep -q '536-22-4178\|4178' '$SD_HOME/last.out'"
+  eval "reply_550 | grep -q '550 5.7.1 Not sent: 1 social security number found; no key or certificate for carol@example.test' && ! reply_550 | grep -q 4178"
 sd_check "  nothing arrived" bash -c "sleep 2; [ \$(ls $(MS_MAILDIR_OF carol)/new | wc -l) -eq $before ]"
 sd_check "  the number is in no log" bash -c "! grep -q '536-22-4178' '$SD_LOG'"
 sd_check "the same SSN to bob (key): encrypted and sent" send ssnbob bob@example.test \
   --body "My social security number is 536-22-4178."
-sd_check "  bob got it, encrypted" bash -c "$(declare -f arrives); arrives bob 4 && grep -q pgp-encrypted '$(MS_MAILDIR_OF bob)/new/'* && ! grep -rq '536-22-4178' '$(MS_MAILDIR_OF bob)/new/'"
+sd_check "  bob got it, encrypted" eval "arrives bob 4 && pgp_decrypts_for_bob \"\$(newest bob)\" 536-22-4178 && ! grep -rq 536-22-4178 '$(MS_MAILDIR_OF bob)/new/'"
 sd_stop
 sd_start "smtp+starttls://localhost:$MS_SUBMISSION_PORT" "$MS_CA" "
 [policy]
@@ -126,17 +127,17 @@ postfix -c "$MS_DIR/pf/etc" reload >/dev/null 2>&1
 sleep 1
 n_first=$(count $first)
 n_second=$(count ${second%@*})
-sd_check_not "first attempt: the second copy is refused upstream" \
-  curl -sS --url "smtp://localhost:$SD_PORT" --user alice:secret --mail-from alice@example.test \
-  --mail-rcpt bob@example.test --mail-rcpt carol@example.test --upload-file "$SD_HOME/split.eml"
-sd_check "  the client got the upstream's 451" sd_last_has "451"
+resend() { # the same bytes, as a client's outbox retry would send them
+  swaks --server "127.0.0.1:$SD_PORT" --auth PLAIN --auth-user alice --auth-password secret \
+    --from alice@example.test --to bob@example.test,carol@example.test --data "$SD_HOME/split.eml"
+}
+sd_check_not "first attempt: the second copy is refused upstream" resend
+sd_check "  the client got the upstream's 451 4.3.0" sd_last_has "451 4\.3\.0 .*temporarily unavailable"
 sd_check "  $first got the first copy" arrives $first $((n_first + 1))
 : >"$MS_DIR/pf/etc/access"
 postfix -c "$MS_DIR/pf/etc" reload >/dev/null 2>&1
 sleep 1
-sd_check "retry of the same message: 250" \
-  curl -sS --url "smtp://localhost:$SD_PORT" --user alice:secret --mail-from alice@example.test \
-  --mail-rcpt bob@example.test --mail-rcpt carol@example.test --upload-file "$SD_HOME/split.eml"
+sd_check "retry of the same message: 250" resend
 sd_check "  ${second%@*} got the missing copy" arrives ${second%@*} $((n_second + 1))
 sd_check "  $first's copy was not sent again" bash -c "sleep 2; [ \$(ls $(MS_MAILDIR_OF $first)/new | wc -l) -eq $((n_first + 1)) ]"
 sd_check "  sealmaild skipped the delivered copy" grep -q "event=copy-skipped" "$SD_LOG"
@@ -144,7 +145,7 @@ sd_stop
 
 echo "== the audit"
 sd_check "sealmail audit --json lists sent, blocked and partial messages" \
-  bash -c "'$SEALMAIL' audit --json > '$SD_HOME/audit.json' && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); rs=d[\"records\"] if isinstance(d, dict) else d; res={r[\"result\"] for r in rs}; print(sorted(res)); sys.exit(not {\"sent\",\"blocked\",\"partial\"} <= res)' '$SD_HOME/audit.json'"
+  bash -c "'$SEALMAIL' audit --json > '$SD_HOME/audit.json' && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); rs=d[\"messages\"]; res={r[\"result\"] for r in rs}; print(sorted(res)); sys.exit(not {\"sent\",\"blocked\",\"partial\"} <= res)' '$SD_HOME/audit.json'"
 sd_check "  no sensitive value in the audit database" bash -c "! grep -aq '536-22-4178' '$XDG_DATA_HOME/sealmail/audit.sqlite'"
 sd_check "sealmail report --tls-rpt counts the verified upstream sessions" \
   bash -c "'$SEALMAIL' report --tls-rpt | grep -q total-successful-session-count"
