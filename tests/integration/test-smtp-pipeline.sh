@@ -112,6 +112,29 @@ sd_check "  carol got it" arrives carol $((before + 1))
 sd_check "  decided require-tls" grep -q "event=copy decision=require-tls" "$SD_LOG"
 sd_stop
 
+echo "== REQUIRETLS (RFC 8689) when the upstream offers it"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout "$K/fake.key" -out "$K/fake.crt" \
+  -subj /CN=localhost -addext "subjectAltName=DNS:localhost" >/dev/null 2>&1
+fake=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 "$SM_SRCDIR/tests/integration/lib/smtp-probe.py" fake-upstream "$fake" "$K/fake.crt" "$K/fake.key" \
+  "$SD_HOME/fake.log" >"$SD_HOME/fake.out" 2>&1 &
+fake_pid=$!
+for i in $(seq 1 100); do grep -q ready "$SD_HOME/fake.out" 2>/dev/null && break; sleep 0.1; done
+sd_start "smtps://localhost:$fake" "$K/fake.crt" "
+[policy]
+sensitive-action = require-tls" || exit 1
+sd_check "require-tls copy: MAIL carries REQUIRETLS" send rtls carol@example.test \
+  --body "My social security number is 536-22-4178."
+sd_check "  the upstream saw MAIL FROM:<alice@example.test> ... REQUIRETLS" \
+  grep -q "^MAIL FROM:<alice@example.test>.* REQUIRETLS$" "$SD_HOME/fake.log"
+: >"$SD_HOME/fake.log"
+sd_check "plain copy: no REQUIRETLS" send nortls carol@example.test --body "Lunch at noon?"
+sd_check "  the upstream saw MAIL without it" \
+  bash -c "grep -q '^MAIL FROM:<alice@example.test>' '$SD_HOME/fake.log' && ! grep -q REQUIRETLS '$SD_HOME/fake.log'"
+sd_stop
+kill "$fake_pid" 2>/dev/null
+wait "$fake_pid" 2>/dev/null
+
 echo "== a split plan whose second copy fails; the retry sends only that one"
 sd_start "smtp+starttls://localhost:$MS_SUBMISSION_PORT" "$MS_CA" || exit 1
 printf 'From: alice@example.test\r\nTo: bob@example.test, carol@example.test\r\nSubject: split %s\r\nMessage-ID: <split.%s@example.test>\r\n\r\nsplit plan body\r\n' "$run" "$run" >"$SD_HOME/split.eml"
