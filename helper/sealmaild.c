@@ -3,6 +3,7 @@
  * (helper/smtp) around the shared pipeline, and stops cleanly on SIGTERM or SIGINT.
  * Logs go to stderr as key=value lines (the journal collects them under systemd). */
 #include "sm-config.h"
+#include "sm-audit.h"
 #include "sm-net-tls.h"
 #include "sm-smtp-config.h"
 #include "sm-smtp-pipeline.h"
@@ -125,7 +126,7 @@ setup(Daemon *d, const char *config_path, GError **error)
     return FALSE;
   clean_spool(d->spool_dir);
 
-  g_autofree char *audit_db = g_build_filename(d->data_dir, "audit.sqlite", NULL);
+  g_autofree char *audit_db = sm_audit_db_path(d->config->keyfile);
   SmSmtpPipelineOptions po = {
     .config = d->config->keyfile,
     .limits = d->config->limits,

@@ -5,8 +5,8 @@
  * client's own bytes unless the message carries a Bcc field (then the sealed copy, which has
  * none). The audit gets one row per message and one per upstream TLS session, and the delivery
  * records of split plans (keyed by Message-ID hash and group key) make retries send only what
- * is missing. Engine calls are serialised by one lock: GPGME contexts and the SQLite handle are
- * per pipeline, and sealmaild is a single-user daemon. */
+ * is missing. Engine calls are serialised by one lock (the GPGME contexts are per pipeline, and
+ * sealmaild is a single-user daemon), audit calls by another. */
 #include "sm-smtp-pipeline.h"
 #include "sm-audit.h"
 #include "sm-autocleanups.h"
@@ -25,7 +25,8 @@
 
 struct _SmSmtpPipeline
 {
-  GMutex lock;
+  GMutex lock;       /* the engine: keys, policy, seal (GPGME) */
+  GMutex audit_lock; /* the SQLite handle, apart so that audit writes never wait for a plan */
   SmLimits limits;
   char *spool_dir;
   SmPolicy *policy;
@@ -84,6 +85,7 @@ sm_smtp_pipeline_new(const SmSmtpPipelineOptions *o, GError **error)
 
   SmSmtpPipeline *p = g_new0(SmSmtpPipeline, 1);
   g_mutex_init(&p->lock);
+  g_mutex_init(&p->audit_lock);
   p->limits = *(o->limits != NULL ? o->limits : sm_limits_default());
   p->spool_dir = g_strdup(o->spool_dir);
   p->gnupg_home = g_strdup(sm_key_resolver_get_options(resolver)->gnupg_home);
@@ -108,6 +110,7 @@ sm_smtp_pipeline_free(SmSmtpPipeline *p)
   g_clear_pointer(&p->policy, sm_policy_free);
   g_clear_pointer(&p->resolver, sm_key_resolver_free);
   g_mutex_clear(&p->lock);
+  g_mutex_clear(&p->audit_lock);
   g_free(p->spool_dir);
   g_free(p->gnupg_home);
   g_free(p);
@@ -205,7 +208,33 @@ needs_sealing(const SmPlan *plan, gboolean bcc_field)
   return FALSE;
 }
 
-/* One copy per plan group, in plan order. */
+/* The copy already carrying the client's own bytes for @decision, to add recipients to: copies
+ * that are not sealed are identical, and one transaction serves all their recipients (the plan
+ * gives each Bcc recipient a group of their own for the sake of encryption only). */
+static SmSmtpCopy *
+find_original(SmSmtpJob *job, const char *decision)
+{
+  for (guint i = 0; i < job->copies->len; i++)
+    {
+      SmSmtpCopy *c = g_ptr_array_index(job->copies, i);
+      if (c->original && strcmp(c->decision, decision) == 0)
+        return c;
+    }
+  return NULL;
+}
+
+static void
+append_rcpts(SmSmtpCopy *copy, char **more)
+{
+  GStrvBuilder *b = g_strv_builder_new();
+  g_strv_builder_addv(b, (const char **)copy->rcpts);
+  g_strv_builder_addv(b, (const char **)more);
+  g_strfreev(copy->rcpts);
+  copy->rcpts = g_strv_builder_end(b);
+  g_strv_builder_unref(b);
+}
+
+/* One copy per plan group, in plan order; unsealed groups of one decision share a copy. */
 static gboolean
 make_copies(SmSmtpJob *job, GMimeMessage *message, const SmSmtpEnvelope *env, GError **error)
 {
@@ -221,19 +250,27 @@ make_copies(SmSmtpJob *job, GMimeMessage *message, const SmSmtpEnvelope *env, GE
   for (guint i = 0; i < plan->groups->len; i++)
     {
       const SmPlanGroup *g = g_ptr_array_index(plan->groups, i);
-      if (g->recipients->len == 0)
-        continue;
-      SmSmtpCopy *copy = g_new0(SmSmtpCopy, 1);
-      g_ptr_array_add(job->copies, copy);
       const SmSealedMessage *s = sealed != NULL ? g_ptr_array_index(sealed, i) : NULL;
-      copy->decision = g_strdup(sm_decision_to_string(g->decision));
-      copy->rcpts = s != NULL ? g_strdupv(s->envelope_rcpts) : group_addresses(g);
-      copy->group_key = sm_audit_group_key(copy->decision, (const char *const *)copy->rcpts);
-      copy->require_tls = g->decision == SM_DECISION_REQUIRE_TLS;
+      const char *decision = sm_decision_to_string(g->decision);
+      g_auto(GStrv) rcpts = s != NULL ? g_strdupv(s->envelope_rcpts) : group_addresses(g);
+      if (rcpts[0] == NULL)
+        continue;
       gboolean original
           = s == NULL
             || ((g->decision == SM_DECISION_PLAIN || g->decision == SM_DECISION_REQUIRE_TLS)
                 && !bcc_field && !s->is_signed);
+      SmSmtpCopy *copy = original ? find_original(job, decision) : NULL;
+      if (copy != NULL)
+        {
+          append_rcpts(copy, rcpts);
+          continue;
+        }
+      copy = g_new0(SmSmtpCopy, 1);
+      g_ptr_array_add(job->copies, copy);
+      copy->decision = g_strdup(decision);
+      copy->rcpts = g_steal_pointer(&rcpts);
+      copy->require_tls = g->decision == SM_DECISION_REQUIRE_TLS;
+      copy->original = original;
       if (original)
         {
           copy->content_path = g_strdup(sm_smtp_spool_path(env->spool));
@@ -245,6 +282,12 @@ make_copies(SmSmtpJob *job, GMimeMessage *message, const SmSmtpEnvelope *env, GE
           if (copy->content_path == NULL)
             return FALSE;
         }
+    }
+  /* Keys last: a shared copy's key covers all of its recipients. */
+  for (guint i = 0; i < job->copies->len; i++)
+    {
+      SmSmtpCopy *c = g_ptr_array_index(job->copies, i);
+      c->group_key = sm_audit_group_key(c->decision, (const char *const *)c->rcpts);
     }
   return TRUE;
 }
@@ -350,11 +393,11 @@ sm_smtp_job_copy_delivered(SmSmtpJob *job, const SmSmtpCopy *copy)
   g_autoptr(GError) error = NULL;
   if (!tracks_delivery(job))
     return FALSE;
-  g_mutex_lock(&job->pipeline->lock);
+  g_mutex_lock(&job->pipeline->audit_lock);
   if (!sm_audit_group_delivered(job->pipeline->audit, job->message_id_hash, copy->group_key,
                                 &delivered, &error))
     g_warning("session=%s event=audit-failed error=\"%s\"", job->session_id, error->message);
-  g_mutex_unlock(&job->pipeline->lock);
+  g_mutex_unlock(&job->pipeline->audit_lock);
   return delivered;
 }
 
@@ -364,11 +407,11 @@ sm_smtp_job_mark_delivered(SmSmtpJob *job, const SmSmtpCopy *copy)
   g_autoptr(GError) error = NULL;
   if (!tracks_delivery(job))
     return;
-  g_mutex_lock(&job->pipeline->lock);
+  g_mutex_lock(&job->pipeline->audit_lock);
   if (!sm_audit_mark_group_delivered(job->pipeline->audit, job->message_id_hash, copy->group_key,
                                      &error))
     g_warning("session=%s event=audit-failed error=\"%s\"", job->session_id, error->message);
-  g_mutex_unlock(&job->pipeline->lock);
+  g_mutex_unlock(&job->pipeline->audit_lock);
 }
 
 /* "smtp.example.org" -> "example.org": the TLS-RPT policy domain of the upstream host. */
@@ -465,10 +508,10 @@ sm_smtp_job_finish(SmSmtpJob *job, const char *result, const char *upstream_host
   json_builder_end_object(b);
   g_autoptr(JsonNode) record = json_builder_get_root(b);
   g_autoptr(GError) error = NULL;
-  g_mutex_lock(&job->pipeline->lock);
+  g_mutex_lock(&job->pipeline->audit_lock);
   if (!sm_audit_record(job->pipeline->audit, record, &error))
     g_warning("session=%s event=audit-failed error=\"%s\"", job->session_id, error->message);
-  g_mutex_unlock(&job->pipeline->lock);
+  g_mutex_unlock(&job->pipeline->audit_lock);
 }
 
 void
@@ -491,8 +534,8 @@ sm_smtp_pipeline_record_tls(SmSmtpPipeline *p, const char *host, const SmNetTlsF
     .failure = (char *)failure,
   };
   g_autoptr(GError) error = NULL;
-  g_mutex_lock(&p->lock);
+  g_mutex_lock(&p->audit_lock);
   if (!sm_audit_record_tls(p->audit, &facts, &error))
     g_warning("event=audit-failed error=\"%s\"", error->message);
-  g_mutex_unlock(&p->lock);
+  g_mutex_unlock(&p->audit_lock);
 }

@@ -25,6 +25,7 @@ typedef struct
   char *content_path; /* the bytes to send (the spool itself, or a sealed copy) */
   guint64 size;
   gboolean require_tls; /* only over verified TLS, with REQUIRETLS when offered */
+  gboolean original;    /* the client's own bytes, not a sealed copy */
 } SmSmtpCopy;
 
 typedef struct

@@ -4,10 +4,11 @@ library would refuse to send what we need (bare LF, over-long lines, pipelined g
 recipients, a 60 MB message). Each subcommand prints the server's replies and exits non-zero when
 a reply is not the expected one.
 
-  smtp-probe.py PORT overlong | bare-lf SUBJECT | rcpts SUBJECT | garbage | size | sessions N
+  smtp-probe.py PORT overlong | bare-lf SUBJECT | rcpts | garbage | size | sessions N
   smtp-probe.py PORT kill-during-data SUBJECT PIDFILE_OF_DAEMON
   strip-relay LISTEN_PORT UPSTREAM_PORT     (a man in the middle that removes STARTTLS)
   tls-server PORT CERT KEY                  (an implicit-TLS SMTP server with the given certificate)
+  fake-upstream PORT CERT KEY LOG           (an implicit-TLS server offering REQUIRETLS; logs commands)
 """
 import os
 import signal
@@ -76,7 +77,7 @@ def bare_lf(port, subject):
     c.expect("221")
 
 
-def rcpts(port, subject):
+def rcpts(port):
     c = Client(port)
     c.hello()
     cmds = ["MAIL FROM:<alice@example.test>\r\n"]
@@ -90,9 +91,9 @@ def rcpts(port, subject):
     print("RCPT replies:", sorted(codes.items()))
     if codes != {"250 2.1.5": 1000, "452 4.5.3": 9000}:
         sys.exit("unexpected RCPT replies")
-    c.send("DATA\r\n")
-    c.expect("354")
-    c.send("Subject: %s\r\n\r\nto a thousand recipients\r\n.\r\n" % subject)
+    # The transaction is intact and can be reset; the session goes on.
+    c.send("RSET\r\nNOOP\r\n")
+    c.expect("250")
     c.expect("250")
 
 
@@ -219,9 +220,57 @@ def tls_server(port, cert, key):
             a.close()
 
 
+def fake_upstream(port, cert, key, log):
+    """An implicit-TLS submission server that offers REQUIRETLS (Postfix does not) and writes
+    every command it gets (AUTH excepted) to LOG; it accepts every message."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(8)
+    print("ready", flush=True)
+    while True:
+        a, _ = srv.accept()
+        try:
+            t = ctx.wrap_socket(a, server_side=True)
+            f = t.makefile("rb")
+            t.sendall(b"220 fake ESMTP\r\n")
+            while True:
+                line = f.readline()
+                if not line:
+                    break
+                cmd = line.decode(errors="replace").rstrip("\r\n")
+                verb = cmd.split(" ")[0].upper()
+                if verb != "AUTH":
+                    with open(log, "a") as out:
+                        out.write(cmd + "\n")
+                if verb == "EHLO":
+                    t.sendall(b"250-fake\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-REQUIRETLS\r\n"
+                              b"250-AUTH PLAIN LOGIN\r\n250 SMTPUTF8\r\n")
+                elif verb == "AUTH":
+                    t.sendall(b"235 2.7.0 ok\r\n")
+                elif verb == "DATA":
+                    t.sendall(b"354 go ahead\r\n")
+                    while f.readline() not in (b".\r\n", b""):
+                        pass
+                    t.sendall(b"250 2.0.0 accepted\r\n")
+                elif verb == "QUIT":
+                    t.sendall(b"221 2.0.0 bye\r\n")
+                    break
+                else:
+                    t.sendall(b"250 2.0.0 ok\r\n")
+            t.close()
+        except (ssl.SSLError, OSError):
+            a.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "strip-relay":
         strip_relay(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "fake-upstream":
+        fake_upstream(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5])
     elif sys.argv[1] == "tls-server":
         tls_server(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     else:
