@@ -606,7 +606,7 @@ sm_scanner_new(const GPtrArray *patterns, SmScanHitFunc func, gpointer user_data
 {
   SmScanner *sc = g_new0(SmScanner, 1);
   sc->medical_filter = sm_scan_context_medical_filter();
-  sc->buf = g_byte_array_sized_new(SCAN_CHUNK + SCAN_TAIL + SCAN_KEEP_BEFORE);
+  sc->buf = g_byte_array_new(); /* grows to about SCAN_CHUNK on large input */
   sc->patterns = patterns;
   sc->func = func;
   sc->user_data = user_data;

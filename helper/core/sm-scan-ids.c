@@ -396,7 +396,7 @@ detect_icd(SmScanner *sc, gsize l)
   if (!sm_scanner_context(sc, NULL, SM_CTX_MEDICAL, l, q))
     return 0;
   char v[ICD_CODE_MAX + 1];
-  g_strlcpy(v, (const char *)b + l, MIN(q - l + 1, sizeof v));
+  sm_scan_copy(v, sizeof v, b + l, q - l);
   sm_scanner_emit(sc, SM_SCAN_MEDICAL, SM_CONF_MEDIUM, l, q, v, 0, 1);
   return q;
 }
@@ -414,7 +414,7 @@ detect_prefixed_document(SmScanner *sc, gsize l, gsize s, guint letters)
   if (s != l + letters || nd < 4 || nd > 14 || (q < len && is_alnum8(b[q])))
     return 0;
   char v[24];
-  g_strlcpy(v, (const char *)b + l, MIN(q - l + 1, sizeof v));
+  sm_scan_copy(v, sizeof v, b + l, q - l);
   if (letters == 1 && nd == 8 && sm_scanner_context(sc, NULL, SM_CTX_PASSPORT, l, q))
     {
       sm_scanner_emit(sc, SM_SCAN_US_PASSPORT, SM_CONF_MEDIUM, l, q, v, 3, 0);
@@ -489,7 +489,7 @@ sm_scan_detect_email(SmScanner *sc, gsize at)
     if (!g_ascii_isalpha(b[i]))
       return at + 1;
   char raw[96];
-  g_strlcpy(raw, (const char *)b + p, MIN(q - p + 1, sizeof raw));
+  sm_scan_copy(raw, sizeof raw, b + p, q - p);
   sm_scanner_emit(sc, SM_SCAN_EMAIL, SM_CONF_LOW, p, q, raw, 0, 1);
   return q;
 }
@@ -503,7 +503,7 @@ sm_scan_detect_medical_term(SmScanner *sc, gsize p)
   if (n == 0)
     return 0;
   char v[MEDICAL_TERM_MAX + 1];
-  g_strlcpy(v, (const char *)b + p, n + 1);
+  sm_scan_copy(v, sizeof v, b + p, n);
   /* a word alone is a signal, not a reason to block; ICD-10 codes with context are stronger */
   sm_scanner_emit(sc, SM_SCAN_MEDICAL, SM_CONF_LOW, p, p + n, v, 0, 1);
   return p + n;
@@ -528,7 +528,7 @@ sm_scan_detect_paren_phone(SmScanner *sc, gsize s)
   if (q < len && is_alnum8(b[q]))
     return 0;
   char v[16];
-  g_strlcpy(v, (const char *)b + s - 1, MIN(q - s + 2, sizeof v));
+  sm_scan_copy(v, sizeof v, b + s - 1, q - s + 1);
   sm_scanner_emit(sc, SM_SCAN_PHONE, SM_CONF_LOW, s - 1, q, v, 2, 0);
   return q;
 }

@@ -252,7 +252,7 @@ sm_scan_pattern_run(const SmScanPattern *pattern, const char *text, gsize len, g
                         .confidence = pattern->confidence,
                         .start = base + (guint64)s,
                         .end = base + (guint64)e };
-      g_strlcpy(hit.value, text + s, MIN((gsize)(e - s) + 1, sizeof hit.value));
+      sm_scan_copy(hit.value, sizeof hit.value, (const guint8 *)text + s, (gsize)(e - s));
       if (e > s && validate(pattern->validator, hit.value))
         {
           sm_scan_mask(hit.value, 2, 0, hit.masked);

@@ -8,6 +8,8 @@
 
 #include "sm-scan.h"
 
+#include <string.h>
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -253,6 +255,16 @@ const char *sm_scan_pattern_name(const SmScanPattern *pattern);
  * with offsets relative to @base. */
 void sm_scan_pattern_run(const SmScanPattern *pattern, const char *text, gsize len, gsize from,
                          gsize to, guint64 base, SmScanHitFunc func, gpointer user_data);
+
+/* Copies @n bytes of scanned text (not NUL-terminated, unlike what g_strlcpy needs) into @dest
+ * of @size bytes, cut to fit, NUL-terminated. */
+static inline void
+sm_scan_copy(char *dest, gsize size, const guint8 *src, gsize n)
+{
+  n = MIN(n, size - 1);
+  memcpy(dest, src, n);
+  dest[n] = '\0';
+}
 
 /* Masks @value (ASCII) keeping separators and the last @keep alnum characters. */
 void sm_scan_mask(const char *value, guint keep, guint keep_prefix, char out[96]);
