@@ -4,7 +4,7 @@
 #   2. the same under AddressSanitizer and UndefinedBehaviorSanitizer,
 #   3. integration drivers (tests/integration/test-*.sh: real gpg, gpgsm, openssl, Postfix,
 #      Dovecot and mail clients on loopback),
-#   4. every libFuzzer target for FUZZ_SECONDS (default 60) on its corpus.
+#   4. every libFuzzer target for FUZZ_SECONDS (default 45) on its corpus.
 # Set SM_SKIP_ASAN=1 or FUZZ_SECONDS=0 to skip a stage while developing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ echo "== integration tests"
 SEALMAIL="$top/build/helper/cli/sealmail" SEALMAILD="$top/build/helper/sealmaild" \
   SM_SRCDIR="$top" SM_BUILDDIR="$top/build" sh tests/integration/run-all.sh
 
-secs=${FUZZ_SECONDS:-60}
+secs=${FUZZ_SECONDS:-45}
 if [ "$secs" -gt 0 ]; then
   echo "== fuzzers, ${secs}s each"
   CC=clang sh tools/build.sh build-fuzz -Dfuzzing=true -Db_lundef=false

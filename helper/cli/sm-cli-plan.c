@@ -33,7 +33,7 @@ sm_cli_plan(SmCli *cli, int argc, char **argv)
       return SM_EXIT_ERROR;
     }
   g_autoptr(GError) error = NULL;
-  g_autoptr(GMimeMessage) message = sm_message_parse_file(argv[1], cli->limits, &error);
+  g_autoptr(GMimeMessage) message = sm_message_parse_file_streamed(argv[1], cli->limits, &error);
   if (message == NULL)
     return sm_cli_fail(error);
   g_autoptr(SmKeyResolver) resolver = sm_key_resolver_new_from_config(cli->config, &error);

@@ -95,7 +95,7 @@ sm_cli_scan(SmCli *cli, int argc, char **argv)
   g_autoptr(SmScanPolicy) policy = load_policy(cli, policy_path, &error);
   if (policy == NULL)
     return sm_cli_fail(error);
-  g_autoptr(GMimeMessage) message = sm_message_parse_file(argv[1], cli->limits, &error);
+  g_autoptr(GMimeMessage) message = sm_message_parse_file_streamed(argv[1], cli->limits, &error);
   if (message == NULL)
     return sm_cli_fail(error);
   g_autoptr(SmScanReport) report = sm_scan_message(message, policy, cli->limits, &error);
