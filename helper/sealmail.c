@@ -21,6 +21,7 @@ static const SmCliCommand commands[] = {
   {"keys", sm_cli_keys, N_("Show which key or certificate would encrypt to an address")},
   {"plan", sm_cli_plan, N_("Show how a message would be sent, recipient by recipient")},
   {"seal", sm_cli_seal, N_("Encrypt and sign a message as its plan says, without sending it")},
+  {"status", sm_cli_status, N_("Show whether sealmaild runs and what it did recently")},
   {"audit", sm_cli_audit, N_("Show what was done with the messages you sent")},
   {"report", sm_cli_report, N_("Report on your upstream TLS sessions (RFC 8460)")},
   {"limits", sm_cli_limits, N_("List every limit and its current value")},

@@ -45,6 +45,7 @@ static const SmLimitDef limit_defs[SM_LIMIT_COUNT] = {
   [SM_LIMIT_CONTROL_JSON_DEPTH] = {"control-json-depth", 32, "JSON nesting in one control request"},
   [SM_LIMIT_CONTROL_CLIENTS] = {"control-clients", 16, "concurrent control-socket clients"},
   [SM_LIMIT_CONTROL_TIMEOUT_SECONDS] = {"control-timeout", 30, "idle control client timeout (s)"},
+  [SM_LIMIT_CONTROL_RESPONSE_BYTES] = {"control-response-bytes", 16 * MiB, "one control-socket response"},
   [SM_LIMIT_AUDIT_TEXT_BYTES] = {"audit-text-bytes", 1024, "one reason or detail in the audit"},
   [SM_LIMIT_AUDIT_RECIPIENTS] = {"audit-recipients", 10000, "recipients per audit record"},
   [SM_LIMIT_AUDIT_FINDING_TYPES] = {"audit-finding-types", 256, "finding types per audit record"},

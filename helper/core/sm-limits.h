@@ -46,6 +46,7 @@ typedef enum {
   SM_LIMIT_CONTROL_JSON_DEPTH,     /* nesting of arrays/objects in one request */
   SM_LIMIT_CONTROL_CLIENTS,        /* concurrent control-socket clients */
   SM_LIMIT_CONTROL_TIMEOUT_SECONDS, /* idle control client; also the client's reply wait */
+  SM_LIMIT_CONTROL_RESPONSE_BYTES, /* one response read by the control client */
   /* audit (sm-audit) */
   SM_LIMIT_AUDIT_TEXT_BYTES,       /* one reason or detail text stored */
   SM_LIMIT_AUDIT_RECIPIENTS,       /* recipients stored per message record */
