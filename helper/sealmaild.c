@@ -4,6 +4,7 @@
  * Logs go to stderr as key=value lines (the journal collects them under systemd). */
 #include "sm-config.h"
 #include "sm-audit.h"
+#include "sm-control.h"
 #include "sm-net-tls.h"
 #include "sm-smtp-config.h"
 #include "sm-smtp-pipeline.h"
@@ -31,6 +32,7 @@ typedef struct
   SmSmtpPipeline *pipeline;
   SSL_CTX *server_tls;
   GPtrArray *servers;
+  SmControlServer *control;
   GMainLoop *loop;
 } Daemon;
 
@@ -103,13 +105,61 @@ write_pid_file(Daemon *d, GError **error)
           && kill((pid_t)pid, 0) == 0 && (pid_t)pid != getpid())
         {
           g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-                      _("sealmaild is already running (pid %" PRIu64 ", %s)"), pid,
-                      d->pid_file);
+                      _("sealmaild is already running (pid %" PRIu64 ", %s)"), pid, d->pid_file);
           return FALSE;
         }
     }
   return store_pid(d, error);
 }
+
+/* The daemon's part of the control socket's `status`: its listeners and accounts. Runs in the
+ * main context (no SM_CONTROL_METHOD_ANY_THREAD), so it may read the daemon's state. */
+static JsonNode *
+status_provider(gpointer user_data)
+{
+  Daemon *d = user_data;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "listeners");
+  json_builder_begin_array(b);
+  for (guint i = 0; d->servers != NULL && i < d->servers->len; i++)
+    {
+      const SmSmtpAccount *a = g_ptr_array_index(d->config->accounts, i);
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "account");
+      json_builder_add_string_value(b, a->name);
+      json_builder_set_member_name(b, "address");
+      json_builder_add_string_value(b, a->listen);
+      json_builder_set_member_name(b, "port");
+      json_builder_add_int_value(b, sm_smtp_server_get_port(g_ptr_array_index(d->servers, i)));
+      json_builder_set_member_name(b, "upstream");
+      json_builder_add_string_value(b, a->upstream_url);
+      json_builder_end_object(b);
+    }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "accounts");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < d->config->accounts->len; i++)
+    {
+      const SmSmtpAccount *a = g_ptr_array_index(d->config->accounts, i);
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "name");
+      json_builder_add_string_value(b, a->name);
+      json_builder_set_member_name(b, "upstream_ca");
+      json_builder_add_string_value(b, a->upstream_ca != NULL ? a->upstream_ca : "system");
+      json_builder_end_object(b);
+    }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "config");
+  json_builder_add_string_value(b, d->config->path != NULL ? d->config->path : "embedded-default");
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+/* Methods beyond the built-in `status`; the table ends with a {NULL} row. */
+static const SmControlMethod control_methods[] = {
+  { NULL, NULL, 0 },
+};
 
 static gboolean
 setup(Daemon *d, const char *config_path, GError **error)
@@ -159,6 +209,16 @@ setup(Daemon *d, const char *config_path, GError **error)
                 a->upstream_ca != NULL ? a->upstream_ca : "system",
                 sm_smtp_pipeline_mode(d->pipeline), cert);
     }
+  SmControlServerOptions co = {
+    .limits = d->config->limits,
+    .audit_db = audit_db,
+    .status_func = status_provider,
+    .status_data = d,
+  };
+  d->control = sm_control_server_new(NULL, control_methods, d, &co, error);
+  if (d->control == NULL)
+    return FALSE;
+  g_message("event=control-listening path=%s", sm_control_server_get_path(d->control));
   g_message("event=ready config=%s pid=%d",
             d->config->path != NULL ? d->config->path : "embedded-default", (int)getpid());
   return TRUE;
@@ -184,6 +244,7 @@ teardown(Daemon *d)
       sm_smtp_server_stop(srv, STOP_GRACE_SECONDS);
       idle = idle && sm_smtp_server_active_sessions(srv) == 0;
     }
+  g_clear_pointer(&d->control, sm_control_server_free);
   if (d->pid_file != NULL)
     g_unlink(d->pid_file);
   if (!idle)
