@@ -66,7 +66,7 @@ read_line(GSocket *sock, gsize max, GError **error)
 {
   g_autoptr(GByteArray) buf = g_byte_array_new();
   g_autofree char *chunk = g_malloc(SM_CONTROL_CLIENT_CHUNK);
-  while (memchr(buf->data, '\n', buf->len) == NULL)
+  while (buf->len == 0 || memchr(buf->data, '\n', buf->len) == NULL)
     {
       if (buf->len > max)
         {

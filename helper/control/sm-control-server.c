@@ -274,7 +274,7 @@ serve(Server *s, GSocket *sock)
   char chunk[SM_CONTROL_READ_CHUNK];
   for (;;)
     {
-      guint8 *nl = memchr(buf->data, '\n', buf->len);
+      guint8 *nl = buf->len > 0 ? memchr(buf->data, '\n', buf->len) : NULL;
       if (nl == NULL)
         {
           if (buf->len > max)
